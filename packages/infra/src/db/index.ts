@@ -1,0 +1,10 @@
+export { createDbPool, type DbConfig, type Pool, poolOptions } from './pool.js';
+export {
+  listMigrations,
+  MIGRATIONS_DIR,
+  type MigrateOptions,
+  type MigrateResult,
+  MigrationError,
+  migrate,
+  schemaVersion,
+} from './migrate.js';

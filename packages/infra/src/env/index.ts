@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Schema pieces every app composes into its own `src/env.ts`. Apps parse their environment once
+ * at start with `parseEnv`, which names every bad or missing key in one error.
+ */
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const portNumber = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+export const logEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Where the AWS services are. Leave AWS_ENDPOINT_URL unset to talk to real AWS. */
+export const awsEnv = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL: z.url({ error: 'must be a URL' }).optional(),
+});
+
+/** Where the database is, and the name of the secret that holds its user and password. */
+export const dbEnv = z.object({
+  DB_HOST: z.string().min(1, 'must not be empty'),
+  DB_PORT: portNumber,
+  DB_NAME: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a plain database name'),
+  DB_SECRET_NAME: z.string().min(1, 'must not be empty'),
+});
+
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  source: Readonly<Record<string, string | undefined>>,
+): z.output<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  // Name the key and the rule, never the value: a value may be a secret.
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    return issue.code === 'invalid_type' && issue.input === undefined
+      ? `${key} is missing`
+      : `${key} ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}

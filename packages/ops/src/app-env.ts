@@ -1,0 +1,29 @@
+import { EMULATOR_CREDENTIALS, awsEndpoint } from './aws.js';
+import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
+
+/**
+ * The settings an app (or a test) needs to use an environment's durable layer natively. No
+ * password is here: apps read their database login from the secret named in DB_SECRET_NAME.
+ * `operator` adds the names of the root and migrator secrets, for tests that create scratch
+ * databases.
+ */
+export function appEnvironment(env: EnvName, { operator = false } = {}): Record<string, string> {
+  const plan = PORT_PLAN[env];
+  const names = durableNames(env);
+  const aws = awsEndpoint(plan.durable.aws);
+  return {
+    ECHOBASE_ENV: env,
+    DB_HOST: LOOPBACK,
+    DB_PORT: String(plan.durable.mariadb),
+    DB_NAME: DATABASE_NAME,
+    DB_SECRET_NAME: names.secrets.dbApp,
+    JWT_SECRET_NAME: names.secrets.jwt,
+    AWS_REGION: aws.region,
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    ...(operator
+      ? { DB_ROOT_SECRET_NAME: names.secrets.dbRoot, DB_MIGRATOR_SECRET_NAME: names.secrets.dbMigrator }
+      : {}),
+  };
+}

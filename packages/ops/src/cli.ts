@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { appEnvironment } from './app-env.js';
+import { durableStatus, setupDurable, teardownDurable } from './durable.js';
+import { messageOf, OpsError } from './errors.js';
+import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
+import { createReporter, formatSeconds } from './report.js';
+
+// The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function envArgument(value: string): EnvName {
+  if (!isEnvName(value)) {
+    throw new InvalidArgumentError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
+  }
+  return value;
+}
+
+function megabytes(bytes: number | null): string {
+  return bytes === null ? '-' : `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
+export function buildProgram(out = process.stdout, err = process.stderr): Command {
+  const program = new Command('echobase')
+    .description('Manage the Echobase durable layer and its blue/green stacks')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => out.write(s),
+      writeErr: (s) => err.write(s),
+      outputError: (s, write) => write(`echobase: ${s.replace(/^error: /, '')}`),
+    });
+
+  const durable = program
+    .command('durable')
+    .description('the durable layer: MariaDB, the AWS secrets services, the load balancer')
+    .exitOverride();
+
+  durable
+    .command('setup')
+    .description('create what is missing, start what is stopped, verify what runs')
+    .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
+    .action(async (env: EnvName) => {
+      const report = createReporter(err);
+      const started = performance.now();
+      const result = await setupDurable({ env, report });
+      report.line(
+        result.changed
+          ? `durable layer ${env} is up (${result.runtime}, ${formatSeconds(performance.now() - started)})`
+          : `durable layer ${env} was already running; nothing changed (${formatSeconds(performance.now() - started)})`,
+      );
+    });
+
+  durable
+    .command('teardown')
+    .description('stop the durable layer, keeping its data unless --volumes')
+    .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
+    .option('--volumes', 'also delete the data (database, credentials): cannot be undone', false)
+    .action(async (env: EnvName, opts: { volumes: boolean }) => {
+      const report = createReporter(err);
+      const result = await teardownDurable({ env, volumes: opts.volumes, report });
+      report.line(
+        `durable layer ${env} stopped; data ${result.deleted ? 'deleted' : opts.volumes ? 'was already gone' : 'kept'}`,
+      );
+    });
+
+  durable
+    .command('status')
+    .description('each service with its pid, port, health and memory')
+    .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
+    .option('--json', 'machine-readable output', false)
+    .action(async (env: EnvName, opts: { json: boolean }) => {
+      const status = await durableStatus({ env });
+      if (opts.json) {
+        out.write(`${JSON.stringify(status, null, 2)}\n`);
+        return;
+      }
+      out.write(`durable layer ${env} (${status.runtime}): ${status.healthy ? 'healthy' : 'not healthy'}\n`);
+      out.write(`  ${'service'.padEnd(9)}${'state'.padEnd(9)}${'pid'.padEnd(9)}${'port'.padEnd(7)}${'memory'.padEnd(9)}health\n`);
+      for (const s of status.services) {
+        out.write(
+          `  ${s.service.padEnd(9)}${s.state.padEnd(9)}${String(s.pid ?? '-').padEnd(9)}${String(s.port).padEnd(7)}${megabytes(s.rssBytes).padEnd(9)}${s.detail}\n`,
+        );
+      }
+    });
+
+  durable
+    .command('env')
+    .description("print the settings apps use to reach the environment (no passwords)")
+    .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
+    .addOption(new Option('--export', 'prefix each line with export, for eval in a shell'))
+    .option('--operator', 'add the names of the root and migrator secrets (for tests)', false)
+    .action((env: EnvName, opts: { export?: boolean; operator: boolean }) => {
+      for (const [key, value] of Object.entries(appEnvironment(env, { operator: opts.operator }))) {
+        out.write(`${opts.export ? 'export ' : ''}${key}=${value}\n`);
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed what they had to.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    process.stderr.write(`echobase: ${messageOf(error)}\n`);
+    if (!(error instanceof OpsError) && process.env.ECHOBASE_DEBUG) {
+      process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    }
+    return error instanceof OpsError ? error.exitCode : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateCredentials, readCredentials, writeCredentials } from '../credentials.js';
+import { OpsError } from '../errors.js';
+import type { NativeContext, SetupResult, TeardownResult } from '../native/durable.js';
+import type { ServiceStatus } from '../native/service.js';
+import { DURABLE_SERVICES, durableNames, LOOPBACK } from '../plan.js';
+import { provision } from '../provision.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs `docker …` and returns stdout; the edge the tests stub. */
+export type DockerExec = (args: string[], env?: NodeJS.ProcessEnv) => Promise<string>;
+
+export const execDocker: DockerExec = async (args, env) => {
+  try {
+    const { stdout } = await execFileAsync('docker', args, { env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').at(-1);
+    throw new OpsError(`docker ${args.slice(0, 4).join(' ')} failed: ${stderr ?? (error as Error).message}`);
+  }
+};
+
+/** `docker compose` pointed at the environment's durable project, env file and compose file. */
+export function composeArgs(ctx: Pick<NativeContext, 'env' | 'paths'>, ...rest: string[]): string[] {
+  return [
+    'compose',
+    '-p',
+    durableNames(ctx.env).composeProject,
+    '--env-file',
+    join(ctx.paths.root, 'durable', `.env.${ctx.env}`),
+    '-f',
+    join(ctx.paths.root, 'durable', 'docker-compose.yml'),
+    ...rest,
+  ];
+}
+
+async function volumeExists(ctx: NativeContext, docker: DockerExec): Promise<boolean> {
+  return docker(['volume', 'inspect', durableNames(ctx.env).volume('mariadb')]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The same semantics through docker compose: `up --wait` creates what is missing, starts what is
+ * stopped and leaves running containers alone; then the same provisioning as natively.
+ */
+export async function dockerSetup(ctx: NativeContext, docker: DockerExec = execDocker): Promise<SetupResult> {
+  const hadData = await volumeExists(ctx, docker);
+  let creds = await readCredentials(ctx.paths.credentials);
+  if (!creds && hadData) {
+    throw new OpsError(
+      `${ctx.env}: the database volume exists but ${ctx.paths.credentials} is missing; restore that file, ` +
+        `or delete the environment's data with ./durable/teardown.sh ${ctx.env} --volumes`,
+    );
+  }
+  if (!creds) {
+    creds = generateCredentials();
+    await writeCredentials(ctx.paths.credentials, creds);
+  }
+  const rootPassword = { MARIADB_ROOT_PASSWORD: creds.dbRootPassword };
+  await ctx.report.step(
+    'compose',
+    () => docker(composeArgs(ctx, 'up', '-d', '--wait'), rootPassword),
+    () => `project ${durableNames(ctx.env).composeProject} up`,
+  );
+  const result = await provision(
+    ctx.env,
+    ctx.plan,
+    creds,
+    { needed: true, access: { host: LOOPBACK, port: ctx.plan.durable.mariadb } },
+    ctx.report,
+  );
+  return { ...result, changed: result.changed || !hadData, services: [] };
+}
+
+export async function dockerTeardown(
+  ctx: NativeContext,
+  volumes: boolean,
+  docker: DockerExec = execDocker,
+): Promise<TeardownResult> {
+  await ctx.report.step(
+    'compose',
+    () => docker(composeArgs(ctx, 'down', ...(volumes ? ['--volumes'] : []))),
+    () => (volumes ? 'containers and volumes removed' : 'containers removed, volumes kept'),
+  );
+  return { stopped: [...DURABLE_SERVICES], deleted: volumes };
+}
+
+export async function dockerStatus(ctx: NativeContext, docker: DockerExec = execDocker): Promise<ServiceStatus[]> {
+  const out = await docker(composeArgs(ctx, 'ps', '--all', '--format', 'json'));
+  // Compose prints one JSON object per line (newer) or one array (older).
+  const rows = out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => JSON.parse(line) as unknown)
+    .flat() as { Service: string; State: string; Health?: string }[];
+  const ports: Record<string, number> = {
+    mariadb: ctx.plan.durable.mariadb,
+    aws: ctx.plan.durable.aws,
+    nginx: ctx.plan.durable.lbProduction,
+  };
+  return DURABLE_SERVICES.map((service) => {
+    const row = rows.find((r) => r.Service === service);
+    const running = row?.State === 'running';
+    return {
+      service,
+      state: row ? (running ? 'running' : 'stopped') : 'missing',
+      pid: null,
+      port: ports[service] ?? 0,
+      healthy: running && (row?.Health === undefined || row.Health === '' || row.Health === 'healthy'),
+      rssBytes: null,
+      detail: row ? `${row.State}${row.Health ? ` (${row.Health})` : ''}` : 'no container',
+    };
+  });
+}

@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { dockerSetup, dockerStatus, dockerTeardown } from './docker/durable.js';
+import { OpsError } from './errors.js';
+import { type NativeContext, nativeSetup, nativeStatus, nativeTeardown, type SetupResult, type TeardownResult } from './native/durable.js';
+import type { ServiceStatus } from './native/service.js';
+import { envPaths } from './paths.js';
+import { type EnvName, PORT_PLAN } from './plan.js';
+import { type Reporter, silentReporter } from './report.js';
+import { type RuntimeName, selectRuntime } from './runtime.js';
+
+export interface DurableOptions {
+  env: EnvName;
+  report?: Reporter;
+  /** Chosen from ECHOBASE_RUNTIME and the docker probe when omitted. */
+  runtime?: RuntimeName;
+  root?: string;
+}
+
+async function context(options: DurableOptions): Promise<{ ctx: NativeContext; runtime: RuntimeName }> {
+  const runtime = options.runtime ?? (await selectRuntime(process.env.ECHOBASE_RUNTIME));
+  return {
+    runtime,
+    ctx: {
+      env: options.env,
+      plan: PORT_PLAN[options.env],
+      paths: envPaths(options.env, options.root),
+      report: options.report ?? silentReporter,
+    },
+  };
+}
+
+/** One setup or teardown per environment at a time; a second one waits for the first. */
+async function withEnvLock<T>(ctx: NativeContext, work: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(ctx.paths.lock), { recursive: true });
+  const release = await lockfile
+    .lock(ctx.paths.state, {
+      realpath: false,
+      lockfilePath: ctx.paths.lock,
+      stale: 15_000,
+      retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
+      onCompromised: () => {},
+    })
+    .catch((error: Error) => {
+      throw new OpsError(`another echobase command holds the ${ctx.env} lock (${ctx.paths.lock}): ${error.message}`);
+    });
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
+
+export async function setupDurable(options: DurableOptions): Promise<SetupResult & { runtime: RuntimeName }> {
+  const { ctx, runtime } = await context(options);
+  const result = await withEnvLock(ctx, () => (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx)));
+  return { ...result, runtime };
+}
+
+export async function teardownDurable(
+  options: DurableOptions & { volumes: boolean },
+): Promise<TeardownResult & { runtime: RuntimeName }> {
+  const { ctx, runtime } = await context(options);
+  const result = await withEnvLock(ctx, () =>
+    runtime === 'docker' ? dockerTeardown(ctx, options.volumes) : nativeTeardown(ctx, options.volumes),
+  );
+  return { ...result, runtime };
+}
+
+export interface DurableStatus {
+  env: EnvName;
+  runtime: RuntimeName;
+  healthy: boolean;
+  services: ServiceStatus[];
+}
+
+export async function durableStatus(options: DurableOptions): Promise<DurableStatus> {
+  const { ctx, runtime } = await context(options);
+  const services = runtime === 'docker' ? await dockerStatus(ctx) : await nativeStatus(ctx);
+  return { env: options.env, runtime, healthy: services.every((s) => s.healthy), services };
+}

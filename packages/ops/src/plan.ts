@@ -1,0 +1,134 @@
+/**
+ * The port plan: every port and every name of every environment and colour, in one place.
+ * The compose env files, the nginx config, the docs and the apps' settings are derived from it
+ * or held against it by tests (see compose.test.ts).
+ */
+
+export const ENVIRONMENTS = ['devlocal', 'ci'] as const;
+export type EnvName = (typeof ENVIRONMENTS)[number];
+
+export const COLOURS = ['blue', 'green'] as const;
+export type Colour = (typeof COLOURS)[number];
+
+export const DURABLE_SERVICES = ['mariadb', 'aws', 'nginx'] as const;
+export type DurableService = (typeof DURABLE_SERVICES)[number];
+
+export interface DurablePorts {
+  /** MariaDB. */
+  mariadb: number;
+  /** The AWS endpoint: Secrets Manager, KMS and SQS (moto natively, in docker too). */
+  aws: number;
+  /** nginx: production traffic, routed to the active colour. */
+  lbProduction: number;
+  /** nginx: straight to blue, for tests before promotion. */
+  lbBlue: number;
+  /** nginx: straight to green, for tests before promotion. */
+  lbGreen: number;
+  /** nginx: the admin listener (switch, in-flight counts), loopback only. */
+  lbAdmin: number;
+  /** Prometheus (observability). */
+  prometheus: number;
+}
+
+export interface ColourPorts {
+  api: number;
+  processorHealth: number;
+  frontend: number;
+}
+
+export interface EnvPlan {
+  name: EnvName;
+  durable: DurablePorts;
+  colours: Record<Colour, ColourPorts>;
+}
+
+export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
+  devlocal: {
+    name: 'devlocal',
+    durable: {
+      mariadb: 3306,
+      aws: 4566,
+      lbProduction: 8080,
+      lbBlue: 8081,
+      lbGreen: 8082,
+      lbAdmin: 8089,
+      prometheus: 9090,
+    },
+    colours: {
+      blue: { api: 3101, processorHealth: 3102, frontend: 3103 },
+      green: { api: 3111, processorHealth: 3112, frontend: 3113 },
+    },
+  },
+  ci: {
+    name: 'ci',
+    durable: {
+      mariadb: 3307,
+      aws: 4567,
+      lbProduction: 8180,
+      lbBlue: 8181,
+      lbGreen: 8182,
+      lbAdmin: 8189,
+      prometheus: 9190,
+    },
+    colours: {
+      blue: { api: 3201, processorHealth: 3202, frontend: 3203 },
+      green: { api: 3211, processorHealth: 3212, frontend: 3213 },
+    },
+  },
+};
+
+/** Every host address the stacks bind to natively; the admin listener never leaves loopback. */
+export const LOOPBACK = '127.0.0.1';
+
+export const DATABASE_NAME = 'orders_db';
+export const APP_DB_USER = 'app_user';
+/** Owns the schema: runs migrations, nothing else. Apps never see its password. */
+export const MIGRATOR_DB_USER = 'migrator';
+export const AWS_REGION = 'us-east-1';
+
+export function isEnvName(value: string): value is EnvName {
+  return (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
+export function isColour(value: string): value is Colour {
+  return (COLOURS as readonly string[]).includes(value);
+}
+
+/** Names of the durable layer's pieces: containers, network, volumes, secrets, the KMS key. */
+export function durableNames(env: EnvName) {
+  const prefix = `echobase-${env}-durable`;
+  return {
+    composeProject: prefix,
+    network: `${prefix}-network`,
+    container: (service: string) => `${prefix}-${service}`,
+    volume: (service: string) => `${prefix}-${service}-data`,
+    kmsAlias: `alias/echobase-${env}`,
+    secrets: {
+      dbRoot: `echobase/${env}/db/root`,
+      dbMigrator: `echobase/${env}/db/migrator`,
+      dbApp: `echobase/${env}/db/app`,
+      jwt: `echobase/${env}/jwt`,
+    },
+  } as const;
+}
+
+/** Names of one colour's stack in one environment. */
+export function colourNames(env: EnvName, colour: Colour) {
+  return {
+    composeProject: `echobase-${colour}`,
+    queue: `echobase-${env}-${colour}-orders`,
+    deadLetterQueue: `echobase-${env}-${colour}-orders-dlq`,
+  } as const;
+}
+
+/** Every port an environment uses, labelled, for conflict checks and the docs. */
+export function allPorts(env: EnvName): { label: string; port: number }[] {
+  const plan = PORT_PLAN[env];
+  const ports = Object.entries(plan.durable).map(([k, port]) => ({ label: `durable.${k}`, port }));
+  for (const colour of COLOURS) {
+    for (const [k, port] of Object.entries(plan.colours[colour])) {
+      ports.push({ label: `${colour}.${k}`, port });
+    }
+  }
+  return ports;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the native runtime and the tests need, skipping whatever is already there:
+#   - Debian packages (needs root): MariaDB, nginx + its Lua module, Prometheus, Chromium,
+#     docker-compose (to validate the compose files), shellcheck;
+#   - moto[server], pinned, into the project's own venv (.echobase/tools/venv).
+# Usage: sudo ./scripts/install-deps.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus chromium docker-compose shellcheck)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}; run this script as root (sudo $0)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]} (about 30 s on a fresh machine)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian starts nothing here, but on machines where the packages' own services did start,
+# they would hold the ports the project's private instances use.
+for svc in mariadb nginx prometheus; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    echo "install-deps: note: the system's own $svc service is running; stop it if its ports clash" >&2
+  fi
+done
+
+venv="$root/.echobase/tools/venv"
+requirements="$root/packages/ops/native/requirements.txt"
+if ! cmp -s "$requirements" "$venv/.installed-requirements.txt" 2>/dev/null; then
+  echo "install-deps: installing moto into $venv (pinned in packages/ops/native/requirements.txt)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-warn-script-location -r "$requirements" 2> >(grep -v "^WARNING: Location" >&2)
+  cp "$requirements" "$venv/.installed-requirements.txt"
+fi
+
+echo "install-deps: all dependencies present"
