@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { appEnvironment } from './app-env.js';
 import { durableStatus, setupDurable, teardownDurable } from './durable.js';
-import { messageOf, OpsError } from './errors.js';
+import { messageOf, OpsError, UsageError } from './errors.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
 
@@ -11,7 +11,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 function envArgument(value: string): EnvName {
   if (!isEnvName(value)) {
-    throw new InvalidArgumentError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
+    // A UsageError passes through commander untouched, so the user reads this line as it is.
+    throw new UsageError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
   }
   return value;
 }

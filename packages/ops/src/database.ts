@@ -31,6 +31,10 @@ export async function bootstrapDatabase(access: RootAccess, creds: Credentials):
   try {
     const statements: [string, unknown[]][] = [
       ["ALTER USER 'root'@'localhost' IDENTIFIED BY ?", [creds.dbRootPassword]],
+      // Root over TCP on loopback too, as in docker, so the root secret works the same way in both.
+      ["CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ?", [creds.dbRootPassword]],
+      ["ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY ?", [creds.dbRootPassword]],
+      ["GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION", []],
       [
         `CREATE DATABASE IF NOT EXISTS ${DATABASE_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
         [],
@@ -42,7 +46,8 @@ export async function bootstrapDatabase(access: RootAccess, creds: Credentials):
       ['ALTER USER ?@? IDENTIFIED BY ?', [APP_DB_USER, '%', creds.dbAppPassword]],
       [`GRANT ${APP_PRIVILEGES} ON ${DATABASE_NAME}.* TO ?@?`, [APP_DB_USER, '%']],
     ];
-    if ('host' in access) statements.shift(); // in docker the image manages root itself
+    // In docker the image manages root itself (root@'%' with the password it was started with).
+    if ('host' in access) statements.splice(0, 4);
     for (const [sql, params] of statements) await conn.query(sql, params);
   } finally {
     await conn.end();

@@ -54,6 +54,7 @@ async function withEnvLock<T>(ctx: NativeContext, work: () => Promise<T>): Promi
 
 export async function setupDurable(options: DurableOptions): Promise<SetupResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
+  ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
   const result = await withEnvLock(ctx, () => (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx)));
   return { ...result, runtime };
 }
@@ -62,6 +63,7 @@ export async function teardownDurable(
   options: DurableOptions & { volumes: boolean },
 ): Promise<TeardownResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
+  ctx.report.line(`durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`);
   const result = await withEnvLock(ctx, () =>
     runtime === 'docker' ? dockerTeardown(ctx, options.volumes) : nativeTeardown(ctx, options.volumes),
   );

@@ -24,6 +24,9 @@ export async function provision(
   bootstrap: { needed: boolean; access: RootAccess; done?: () => Promise<void> },
   report: Reporter,
 ): Promise<ProvisionResult> {
+  // Secrets missing from an endpoint that had them before (moto keeps nothing across restarts)
+  // are re-seeded from the credentials file; on a fresh environment they are simply stored.
+  const verb = bootstrap.needed ? 'stored' : 're-seeded';
   const aws = awsEndpoint(plan.durable.aws);
   const seed = await report.step(
     'secrets',
@@ -31,7 +34,7 @@ export async function provision(
     (r) =>
       [
         r.keyCreated ? 'created the KMS key' : '',
-        r.seeded.length > 0 ? `stored ${r.seeded.length} secrets under it` : 'all secrets present',
+        r.seeded.length > 0 ? `${verb} ${r.seeded.length} secrets` : 'all secrets present',
       ]
         .filter(Boolean)
         .join(', '),

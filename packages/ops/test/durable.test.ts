@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { envPaths } from '../src/paths.js';
+import { PORT_PLAN } from '../src/plan.js';
+import { isAlive } from '../src/process.js';
+import { cli, credentialsFile, expectCleanError, pids, ROOT, run, sql, status } from './support.js';
+
+/**
+ * The durable layer's lifecycle on the real native ci environment: MariaDB, moto and nginx as
+ * processes. Tests run in order and each leaves the environment as the next one expects; the
+ * last leaves ci running for the suites after this one.
+ */
+const ci = envPaths('ci', ROOT);
+const MARKER = 'durable-test-marker@example.com';
+
+afterAll(async () => {
+  await cli(['durable', 'setup', 'ci']);
+});
+
+describe('durable layer (native, ci)', () => {
+  it('comes up from nothing: servers, credentials in Secrets Manager, migrations, catalogue', async () => {
+    expect((await cli(['durable', 'teardown', 'ci', '--volumes'])).code).toBe(0);
+    expect(existsSync(ci.state)).toBe(false);
+
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stderr).toMatch(/mariadb\s+created its data folder/);
+    expect(setup.stderr).toMatch(/secrets\s+created the KMS key, stored 4 secrets/);
+    expect(setup.stderr).toMatch(/migrations applied 0001_initial_schema, 0002_seed_catalogue/);
+    expect(setup.stderr).toMatch(/durable layer ci is up/);
+
+    const s = await status('ci');
+    expect(s).toMatchObject({ env: 'ci', runtime: 'native', healthy: true });
+    expect(s.services.map((x) => [x.service, x.state, x.port, x.healthy])).toEqual([
+      ['mariadb', 'running', 3307, true],
+      ['aws', 'running', 4567, true],
+      ['nginx', 'running', 8180, true],
+    ]);
+    for (const service of s.services) {
+      expect(service.pid).toBeGreaterThan(0);
+      expect(await isAlive(service.pid as number)).toBe(true);
+      expect(service.rssBytes).toBeGreaterThan(0);
+    }
+
+    // The app user logs in with the password from Secrets Manager and sees the catalogue.
+    const products = await sql<{ n: number }>('ci', 'SELECT COUNT(*) AS n FROM products');
+    expect(Number(products[0]?.n)).toBe(11);
+    const migrations = await sql<{ name: string }>('ci', 'SELECT name FROM schema_migrations ORDER BY name');
+    expect(migrations.map((m) => m.name)).toEqual(['0001_initial_schema', '0002_seed_catalogue']);
+    const charset = await sql<{ v: string }>('ci', 'SELECT @@character_set_server AS v');
+    expect(charset[0]?.v).toBe('utf8mb4');
+
+    // Production answers through nginx with the placeholder's clear 503 until a colour exists.
+    const res = await fetch(`http://127.0.0.1:${PORT_PLAN.ci.durable.lbProduction}/`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'no_active_colour' } });
+  });
+
+  it('keeps credentials out of the repo: mode 0600, under the git-ignored state folder', async () => {
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(ci.credentials)).mode & 0o777).toBe(0o600);
+    const ignored = await run('git', ['check-ignore', '-q', ci.credentials]);
+    expect(ignored.code).toBe(0);
+    const creds = JSON.parse(await credentialsFile('ci')) as Record<string, string>;
+    const setupLog = await cli(['durable', 'setup', 'ci']);
+    for (const value of Object.values(creds)) expect(`${setupLog.stdout}${setupLog.stderr}`).not.toContain(value);
+  });
+
+  it('changes nothing when run again: same pids, same data', async () => {
+    await sql('ci', 'INSERT INTO users (email, password_hash) VALUES (?, ?)', [MARKER, 'x']);
+    const before = await pids('ci');
+    const again = await cli(['durable', 'setup', 'ci']);
+    expect(again.code).toBe(0);
+    expect(again.stderr.match(/already running, pid/g)).toHaveLength(3);
+    expect(again.stderr).toMatch(/all secrets present/);
+    expect(again.stderr).toMatch(/migrations up to date \(0002_seed_catalogue\)/);
+    expect(again.stderr).toMatch(/already running; nothing changed/);
+    expect(await pids('ci')).toEqual(before);
+    expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
+  });
+
+  it('starts only the server that stopped, and re-seeds the emulator that lost its secrets', async () => {
+    const before = await pids('ci');
+    process.kill(before.aws as number, 'SIGTERM');
+    const { waitFor } = await import('../src/process.js');
+    await waitFor('moto to exit', async () => !(await isAlive(before.aws as number)));
+    expect((await status('ci')).services.find((s) => s.service === 'aws')?.state).toBe('stopped');
+
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stderr).toMatch(/aws\s+started/);
+    expect(setup.stderr).toMatch(/re-seeded 4 secrets/);
+    const after = await pids('ci');
+    expect(after.mariadb).toBe(before.mariadb);
+    expect(after.nginx).toBe(before.nginx);
+    expect(after.aws).not.toBe(before.aws);
+    expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
+  });
+
+  it('keeps the data across teardown without --volumes', async () => {
+    const credentials = await credentialsFile('ci');
+    const down = await cli(['durable', 'teardown', 'ci']);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toMatch(/data kept/);
+    expect((await status('ci')).services.every((s) => s.state === 'stopped')).toBe(true);
+
+    expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+    expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
+    expect(await credentialsFile('ci')).toBe(credentials);
+  });
+
+  it('refuses a port held by another process with one clear line, starting and deleting nothing', async () => {
+    expect((await cli(['durable', 'teardown', 'ci'])).code).toBe(0);
+    const squatter: Server = createServer();
+    await new Promise<void>((ok) => squatter.listen(PORT_PLAN.ci.durable.aws, '127.0.0.1', ok));
+    try {
+      const setup = await cli(['durable', 'setup', 'ci']);
+      expect(setup.code).toBe(1);
+      expect(expectCleanError(setup).split('\n').at(-1)).toBe(
+        'echobase: port 4567 (aws of ci) is already in use by another process; stop it or free the port',
+      );
+      expect((await status('ci')).services.every((s) => s.state === 'stopped')).toBe(true);
+      expect(existsSync(ci.mariadb.data)).toBe(true);
+      expect(existsSync(ci.credentials)).toBe(true);
+    } finally {
+      await new Promise((ok) => squatter.close(ok));
+    }
+    expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+    expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
+  });
+
+  it('lets two setups race without starting anything twice', async () => {
+    expect((await cli(['durable', 'teardown', 'ci'])).code).toBe(0);
+    const [a, b] = await Promise.all([cli(['durable', 'setup', 'ci']), cli(['durable', 'setup', 'ci'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const started = `${a.stderr}${b.stderr}`.match(/started, pid/g) ?? [];
+    expect(started).toHaveLength(3);
+    const mariadbs = await run('pgrep', ['-f', `mariadbd --no-defaults --datadir=${ci.mariadb.data}`]);
+    expect(mariadbs.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('deletes the data with --volumes, and only then', async () => {
+    const oldCredentials = await credentialsFile('ci');
+    const down = await cli(['durable', 'teardown', 'ci', '--volumes']);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toMatch(/data deleted/);
+    expect(existsSync(ci.state)).toBe(false);
+
+    expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+    expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(0);
+    expect(await credentialsFile('ci')).not.toBe(oldCredentials);
+  });
+
+  it('runs devlocal beside ci without touching it', async () => {
+    const devlocalWasRunning = (await status('devlocal')).services.every((s) => s.state === 'running');
+    await sql('ci', 'INSERT INTO users (email, password_hash) VALUES (?, ?)', [MARKER, 'x']);
+    const ciBefore = await pids('ci');
+    try {
+      const setup = await cli(['durable', 'setup', 'devlocal']);
+      expect(setup.code, setup.stderr).toBe(0);
+      const devlocal = await status('devlocal');
+      expect(devlocal.healthy).toBe(true);
+      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 8080]);
+      expect(await pids('ci')).toEqual(ciBefore);
+      expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(0);
+      expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
+      expect(await credentialsFile('devlocal')).not.toBe(await credentialsFile('ci'));
+    } finally {
+      if (!devlocalWasRunning) await cli(['durable', 'teardown', 'devlocal']);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('rejects an unknown environment with one line and exit 2', async () => {
+    for (const args of [['durable', 'setup', 'prod'], ['durable', 'teardown', 'staging'], ['durable', 'status', 'CI']]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(expectCleanError(result)).toMatch(/^echobase: unknown environment '.+' \(expected devlocal or ci\)$/);
+    }
+  });
+
+  it('rejects unknown commands, options and missing arguments with exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['durable', 'setup'], /missing required argument 'env'/],
+      [['durable', 'teardown', 'ci', '--volume'], /unknown option '--volume'/],
+      [['durable', 'launch', 'ci'], /unknown command 'launch'/],
+      [['durable', 'setup', 'ci', 'extra'], /too many arguments/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(expectCleanError(result)).toMatch(message);
+    }
+  });
+
+  it('rejects an unknown runtime', async () => {
+    const result = await cli(['durable', 'status', 'ci'], { ECHOBASE_RUNTIME: 'podman' });
+    expect(result.code).toBe(2);
+    expect(expectCleanError(result)).toBe("echobase: ECHOBASE_RUNTIME must be docker or native, not 'podman'");
+  });
+
+  it('names a missing dependency and the script that installs it', async () => {
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    // A checkout without the project's moto venv.
+    const bare = await mkdtemp(join(tmpdir(), 'echobase-bare-'));
+    await mkdir(join(bare, 'durable'));
+    await writeFile(join(bare, 'package.json'), '{"workspaces":["packages/*"]}');
+    const result = await cli(['durable', 'setup', 'ci'], { ECHOBASE_ROOT: bare });
+    expect(result.code).toBe(1);
+    expect(expectCleanError(result).split('\n').at(-1)).toMatch(
+      /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\); install them with sudo \.\/scripts\/install-deps\.sh$/,
+    );
+    expect(existsSync(join(bare, '.echobase', 'ci'))).toBe(false);
+  });
+});
