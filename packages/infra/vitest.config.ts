@@ -1,18 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    projects: [
-      { test: { name: 'unit', include: ['src/**/*.test.ts'] } },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/**/*.test.ts'],
-          fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-        },
-      },
-    ],
-  },
-});
+export default packageTestConfig();

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Sourced by the repo's scripts: runs the echobase CLI from this checkout, installing the npm
-# dependencies and building the CLI first if this checkout has not done so yet.
+# Sourced by the repo's scripts: helpers to install the npm packages, build, and run the
+# echobase CLI from this checkout.
 
 ECHOBASE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export ECHOBASE_ROOT
 
-echobase() {
-  if [[ ! -d "$ECHOBASE_ROOT/node_modules" ]]; then
-    echo "echobase: installing npm dependencies (npm ci)" >&2
-    (cd "$ECHOBASE_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+# npm ci when node_modules is missing or older than the lock file.
+ensure_npm_packages() {
+  if [[ ! -f "$ECHOBASE_ROOT/node_modules/.package-lock.json" ||
+    "$ECHOBASE_ROOT/package-lock.json" -nt "$ECHOBASE_ROOT/node_modules/.package-lock.json" ]]; then
+    echo "echobase: installing npm packages (npm ci)" >&2
+    (cd "$ECHOBASE_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+echobase() {
+  ensure_npm_packages || return 1
   if [[ ! -f "$ECHOBASE_ROOT/packages/ops/dist/cli.js" ]]; then
     echo "echobase: building the CLI" >&2
     (cd "$ECHOBASE_ROOT" && npx turbo run build --filter=@echobase/ops --output-logs=errors-only) || return 1

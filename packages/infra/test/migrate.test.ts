@@ -53,7 +53,13 @@ describe('migrations', () => {
       'SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
       [config.database],
     );
-    expect(tables.map((t) => t.TABLE_NAME)).toEqual(['deployments', 'orders', 'products', 'schema_migrations', 'users']);
+    expect(tables.map((t) => t.TABLE_NAME)).toEqual([
+      'deployments',
+      'orders',
+      'products',
+      'schema_migrations',
+      'users',
+    ]);
     for (const t of tables) expect(t.TABLE_COLLATION).toBe('utf8mb4_unicode_ci');
 
     const products = await query<{ sku: string; name: string; price: string }>(
@@ -76,7 +82,10 @@ describe('migrations', () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => migrate(config)));
     const applied = results.flatMap((r) => r.applied).sort();
     expect(applied).toEqual(await listMigrations());
-    const logged = await query<{ n: number }>(config, 'SELECT COUNT(*) AS n FROM schema_migrations');
+    const logged = await query<{ n: number }>(
+      config,
+      'SELECT COUNT(*) AS n FROM schema_migrations',
+    );
     expect(Number(logged[0]?.n)).toBe(2);
   });
 
@@ -101,14 +110,20 @@ describe('migrations', () => {
     expect((error as Error).message).toMatch(/^migration failed: .*SQL syntax/);
     const logged = await query<{ name: string }>(config, 'SELECT name FROM schema_migrations');
     expect(logged.map((r) => r.name)).toEqual(['0001_good']);
-    const lock = await query<{ free: number }>(config, "SELECT IS_FREE_LOCK('echobase.schema_migrations') AS free");
+    const lock = await query<{ free: number }>(
+      config,
+      "SELECT IS_FREE_LOCK('echobase.schema_migrations') AS free",
+    );
     expect(lock[0]?.free).toBe(1);
   });
 
   it('enforce the order rules: one row per order id and per idempotency key of a user', async () => {
     const config = await fresh();
     await migrate(config);
-    await query(config, "INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x'), (2, 'b@example.com', 'x')");
+    await query(
+      config,
+      "INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x'), (2, 'b@example.com', 'x')",
+    );
     const insert = (id: string, user: number, key: string) =>
       query(
         config,
@@ -117,11 +132,18 @@ describe('migrations', () => {
         [id, user, key],
       );
     await insert('00000000-0000-4000-8000-000000000001', 1, 'k1');
-    await expect(insert('00000000-0000-4000-8000-000000000001', 2, 'k9')).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
-    await expect(insert('00000000-0000-4000-8000-000000000002', 1, 'k1')).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    await expect(insert('00000000-0000-4000-8000-000000000001', 2, 'k9')).rejects.toMatchObject({
+      code: 'ER_DUP_ENTRY',
+    });
+    await expect(insert('00000000-0000-4000-8000-000000000002', 1, 'k1')).rejects.toMatchObject({
+      code: 'ER_DUP_ENTRY',
+    });
     await insert('00000000-0000-4000-8000-000000000003', 2, 'k1');
     await expect(
-      query(config, "UPDATE orders SET status = 'lost' WHERE id = '00000000-0000-4000-8000-000000000003'"),
+      query(
+        config,
+        "UPDATE orders SET status = 'lost' WHERE id = '00000000-0000-4000-8000-000000000003'",
+      ),
       // MariaDB's ER_CONSTRAINT_FAILED (4025); mysql2 names codes after MySQL's table, so match the errno.
     ).rejects.toMatchObject({ errno: 4025, message: expect.stringContaining('ck_orders_status') });
   });
@@ -129,7 +151,10 @@ describe('migrations', () => {
   it('store and return 4-byte UTF-8 intact', async () => {
     const config = await fresh();
     await migrate(config);
-    await query(config, "INSERT INTO users (email, password_hash) VALUES ('ünïcødé🚀@example.com', 'x')");
+    await query(
+      config,
+      "INSERT INTO users (email, password_hash) VALUES ('ünïcødé🚀@example.com', 'x')",
+    );
     const rows = await query<{ email: string }>(config, 'SELECT email FROM users');
     expect(rows[0]?.email).toBe('ünïcødé🚀@example.com');
   });

@@ -1,14 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import type { DbConfig } from '../src/db/index.js';
-import { createSecretsReader, type DbCredentials, dbCredentialsSchema } from '../src/secrets/index.js';
+import {
+  createSecretsReader,
+  type DbCredentials,
+  dbCredentialsSchema,
+} from '../src/secrets/index.js';
 
 /**
  * Integration tests run against the real native ci durable layer. The test command starts it
  * and exports its settings; run by hand:
  *   ./durable/setup.sh ci && eval "$(npx echobase durable env ci --export --operator)"
  */
-const REQUIRED = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_SECRET_NAME', 'DB_ROOT_SECRET_NAME', 'AWS_ENDPOINT_URL', 'AWS_REGION'];
+const REQUIRED = [
+  'DB_HOST',
+  'DB_PORT',
+  'DB_NAME',
+  'DB_SECRET_NAME',
+  'DB_ROOT_SECRET_NAME',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+];
 
 export function durableEnv() {
   const missing = REQUIRED.filter((k) => !process.env[k]);

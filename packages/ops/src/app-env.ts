@@ -1,4 +1,4 @@
-import { EMULATOR_CREDENTIALS, awsEndpoint } from './aws.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
 import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
 
 /**
@@ -23,7 +23,10 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     ...(operator
-      ? { DB_ROOT_SECRET_NAME: names.secrets.dbRoot, DB_MIGRATOR_SECRET_NAME: names.secrets.dbMigrator }
+      ? {
+          DB_ROOT_SECRET_NAME: names.secrets.dbRoot,
+          DB_MIGRATOR_SECRET_NAME: names.secrets.dbMigrator,
+        }
       : {}),
   };
 }

@@ -1,4 +1,9 @@
-import { CreateAliasCommand, CreateKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
+} from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -22,7 +27,12 @@ export function awsEndpoint(port: number): AwsEndpoint {
 }
 
 function clientConfig(aws: AwsEndpoint) {
-  return { region: aws.region, endpoint: aws.endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 };
+  return {
+    region: aws.region,
+    endpoint: aws.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+    maxAttempts: 3,
+  };
 }
 
 /** The secrets of an environment and the JSON each holds. */
@@ -30,7 +40,10 @@ export function secretValues(env: EnvName, creds: Credentials): Record<string, s
   const names = durableNames(env).secrets;
   return {
     [names.dbRoot]: JSON.stringify({ username: 'root', password: creds.dbRootPassword }),
-    [names.dbMigrator]: JSON.stringify({ username: MIGRATOR_DB_USER, password: creds.dbMigratorPassword }),
+    [names.dbMigrator]: JSON.stringify({
+      username: MIGRATOR_DB_USER,
+      password: creds.dbMigratorPassword,
+    }),
     [names.dbApp]: JSON.stringify({ username: APP_DB_USER, password: creds.dbAppPassword }),
     [names.jwt]: JSON.stringify({ signingKey: creds.jwtSigningKey }),
   };
@@ -46,7 +59,11 @@ export interface SeedResult {
  * missing (a fresh environment, or an emulator that restarted and lost everything). Secrets that
  * exist are compared, never overwritten: a mismatch is an error an operator must look at.
  */
-export async function ensureSecrets(env: EnvName, creds: Credentials, aws: AwsEndpoint): Promise<SeedResult> {
+export async function ensureSecrets(
+  env: EnvName,
+  creds: Credentials,
+  aws: AwsEndpoint,
+): Promise<SeedResult> {
   const kms = new KMSClient(clientConfig(aws));
   const sm = new SecretsManagerClient(clientConfig(aws));
   try {
@@ -55,9 +72,14 @@ export async function ensureSecrets(env: EnvName, creds: Credentials, aws: AwsEn
     let keyCreated = false;
     if (!aliases.Aliases?.some((a) => a.AliasName === alias)) {
       const key = await kms.send(
-        new CreateKeyCommand({ Description: `echobase ${env} secrets`, KeyUsage: 'ENCRYPT_DECRYPT' }),
+        new CreateKeyCommand({
+          Description: `echobase ${env} secrets`,
+          KeyUsage: 'ENCRYPT_DECRYPT',
+        }),
       );
-      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: key.KeyMetadata?.KeyId }));
+      await kms.send(
+        new CreateAliasCommand({ AliasName: alias, TargetKeyId: key.KeyMetadata?.KeyId }),
+      );
       keyCreated = true;
     }
     const seeded: string[] = [];
@@ -70,7 +92,9 @@ export async function ensureSecrets(env: EnvName, creds: Credentials, aws: AwsEn
           throw error;
         });
       if (current === undefined) {
-        await sm.send(new CreateSecretCommand({ Name: name, SecretString: value, KmsKeyId: alias }));
+        await sm.send(
+          new CreateSecretCommand({ Name: name, SecretString: value, KmsKeyId: alias }),
+        );
         seeded.push(name);
       } else if (current !== value) {
         throw new OpsError(

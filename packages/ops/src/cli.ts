@@ -76,8 +76,12 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
         out.write(`${JSON.stringify(status, null, 2)}\n`);
         return;
       }
-      out.write(`durable layer ${env} (${status.runtime}): ${status.healthy ? 'healthy' : 'not healthy'}\n`);
-      out.write(`  ${'service'.padEnd(9)}${'state'.padEnd(9)}${'pid'.padEnd(9)}${'port'.padEnd(7)}${'memory'.padEnd(9)}health\n`);
+      out.write(
+        `durable layer ${env} (${status.runtime}): ${status.healthy ? 'healthy' : 'not healthy'}\n`,
+      );
+      out.write(
+        `  ${'service'.padEnd(9)}${'state'.padEnd(9)}${'pid'.padEnd(9)}${'port'.padEnd(7)}${'memory'.padEnd(9)}health\n`,
+      );
       for (const s of status.services) {
         out.write(
           `  ${s.service.padEnd(9)}${s.state.padEnd(9)}${String(s.pid ?? '-').padEnd(9)}${String(s.port).padEnd(7)}${megabytes(s.rssBytes).padEnd(9)}${s.detail}\n`,
@@ -87,7 +91,7 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
 
   durable
     .command('env')
-    .description("print the settings apps use to reach the environment (no passwords)")
+    .description('print the settings apps use to reach the environment (no passwords)')
     .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
     .addOption(new Option('--export', 'prefix each line with export, for eval in a shell'))
     .option('--operator', 'add the names of the root and migrator secrets (for tests)', false)

@@ -1,10 +1,17 @@
-import { dbCredentialsSchema, createSecretsReader } from '@echobase/infra/secrets';
-import { migrate, type MigrateResult, schemaVersion } from '@echobase/infra/db';
-import { createConnection, type ConnectionOptions } from 'mysql2/promise';
+import { type MigrateResult, migrate, schemaVersion } from '@echobase/infra/db';
+import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import { type ConnectionOptions, createConnection } from 'mysql2/promise';
 import { type AwsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
 import type { Credentials } from './credentials.js';
 import { OpsError } from './errors.js';
-import { APP_DB_USER, DATABASE_NAME, durableNames, type EnvName, LOOPBACK, MIGRATOR_DB_USER } from './plan.js';
+import {
+  APP_DB_USER,
+  DATABASE_NAME,
+  durableNames,
+  type EnvName,
+  LOOPBACK,
+  MIGRATOR_DB_USER,
+} from './plan.js';
 
 /** How to reach MariaDB as root: natively through the private socket, in docker over TCP. */
 export type RootAccess = { socketPath: string } | { host: string; port: number };
@@ -39,7 +46,10 @@ export async function bootstrapDatabase(access: RootAccess, creds: Credentials):
         `CREATE DATABASE IF NOT EXISTS ${DATABASE_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
         [],
       ],
-      ['CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [MIGRATOR_DB_USER, '%', creds.dbMigratorPassword]],
+      [
+        'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?',
+        [MIGRATOR_DB_USER, '%', creds.dbMigratorPassword],
+      ],
       ['ALTER USER ?@? IDENTIFIED BY ?', [MIGRATOR_DB_USER, '%', creds.dbMigratorPassword]],
       [`GRANT ALL PRIVILEGES ON ${DATABASE_NAME}.* TO ?@?`, [MIGRATOR_DB_USER, '%']],
       ['CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [APP_DB_USER, '%', creds.dbAppPassword]],
@@ -73,7 +83,11 @@ export interface Verification {
  * Proves the environment works the way the apps will use it: read the app user's login from
  * Secrets Manager, connect with it, and read the catalogue.
  */
-export async function verifyAppAccess(env: EnvName, dbPort: number, aws: AwsEndpoint): Promise<Verification> {
+export async function verifyAppAccess(
+  env: EnvName,
+  dbPort: number,
+  aws: AwsEndpoint,
+): Promise<Verification> {
   const secrets = createSecretsReader({ ...aws, credentials: EMULATOR_CREDENTIALS, retries: 2 });
   let login: { username: string; password: string };
   try {
@@ -89,7 +103,9 @@ export async function verifyAppAccess(env: EnvName, dbPort: number, aws: AwsEndp
     password: login.password,
   };
   const conn = await createConnection(options).catch((error: Error) => {
-    throw new OpsError(`the app user cannot connect with the login from Secrets Manager: ${error.message}`);
+    throw new OpsError(
+      `the app user cannot connect with the login from Secrets Manager: ${error.message}`,
+    );
   });
   try {
     const [rows] = await conn.query('SELECT COUNT(*) AS n FROM products');

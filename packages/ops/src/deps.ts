@@ -18,7 +18,12 @@ async function executable(file: string): Promise<boolean> {
 }
 
 export async function findCommand(command: string): Promise<string | null> {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/local/sbin',
+    '/usr/sbin',
+    '/sbin',
+  ];
   for (const dir of dirs.filter(Boolean)) {
     if (await executable(join(dir, command))) return join(dir, command);
   }
@@ -26,7 +31,10 @@ export async function findCommand(command: string): Promise<string | null> {
 }
 
 /** Fails with one line naming everything missing and the script that installs it. */
-export async function requireDependencies(deps: readonly Dependency[], installer: string): Promise<void> {
+export async function requireDependencies(
+  deps: readonly Dependency[],
+  installer: string,
+): Promise<void> {
   const missing: string[] = [];
   for (const dep of deps) {
     const found = dep.file.startsWith('/')
@@ -38,16 +46,26 @@ export async function requireDependencies(deps: readonly Dependency[], installer
     if (!found) missing.push(`${dep.what} (${dep.from})`);
   }
   if (missing.length > 0) {
-    throw new OpsError(`missing dependencies: ${missing.join(', ')}; install them with ${installer}`);
+    throw new OpsError(
+      `missing dependencies: ${missing.join(', ')}; install them with ${installer}`,
+    );
   }
 }
 
 export function nativeDependencies(motoServer: string): Dependency[] {
   return [
     { what: 'mariadbd', file: 'mariadbd', from: 'Debian package mariadb-server' },
-    { what: 'mariadb-install-db', file: 'mariadb-install-db', from: 'Debian package mariadb-server' },
+    {
+      what: 'mariadb-install-db',
+      file: 'mariadb-install-db',
+      from: 'Debian package mariadb-server',
+    },
     { what: 'nginx', file: 'nginx', from: 'Debian package nginx' },
-    { what: 'nginx Lua module', file: '/usr/lib/nginx/modules/ngx_http_lua_module.so', from: 'Debian package libnginx-mod-http-lua' },
+    {
+      what: 'nginx Lua module',
+      file: '/usr/lib/nginx/modules/ngx_http_lua_module.so',
+      from: 'Debian package libnginx-mod-http-lua',
+    },
     { what: 'moto_server', file: motoServer, from: 'PyPI moto[server] in the project venv' },
   ];
 }

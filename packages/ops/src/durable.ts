@@ -3,7 +3,14 @@ import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { dockerSetup, dockerStatus, dockerTeardown } from './docker/durable.js';
 import { OpsError } from './errors.js';
-import { type NativeContext, nativeSetup, nativeStatus, nativeTeardown, type SetupResult, type TeardownResult } from './native/durable.js';
+import {
+  type NativeContext,
+  nativeSetup,
+  nativeStatus,
+  nativeTeardown,
+  type SetupResult,
+  type TeardownResult,
+} from './native/durable.js';
 import type { ServiceStatus } from './native/service.js';
 import { envPaths } from './paths.js';
 import { type EnvName, PORT_PLAN } from './plan.js';
@@ -18,7 +25,9 @@ export interface DurableOptions {
   root?: string;
 }
 
-async function context(options: DurableOptions): Promise<{ ctx: NativeContext; runtime: RuntimeName }> {
+async function context(
+  options: DurableOptions,
+): Promise<{ ctx: NativeContext; runtime: RuntimeName }> {
   const runtime = options.runtime ?? (await selectRuntime(process.env.ECHOBASE_RUNTIME));
   return {
     runtime,
@@ -43,7 +52,9 @@ async function withEnvLock<T>(ctx: NativeContext, work: () => Promise<T>): Promi
       onCompromised: () => {},
     })
     .catch((error: Error) => {
-      throw new OpsError(`another echobase command holds the ${ctx.env} lock (${ctx.paths.lock}): ${error.message}`);
+      throw new OpsError(
+        `another echobase command holds the ${ctx.env} lock (${ctx.paths.lock}): ${error.message}`,
+      );
     });
   try {
     return await work();
@@ -52,10 +63,14 @@ async function withEnvLock<T>(ctx: NativeContext, work: () => Promise<T>): Promi
   }
 }
 
-export async function setupDurable(options: DurableOptions): Promise<SetupResult & { runtime: RuntimeName }> {
+export async function setupDurable(
+  options: DurableOptions,
+): Promise<SetupResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
   ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
-  const result = await withEnvLock(ctx, () => (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx)));
+  const result = await withEnvLock(ctx, () =>
+    runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx),
+  );
   return { ...result, runtime };
 }
 
@@ -63,9 +78,13 @@ export async function teardownDurable(
   options: DurableOptions & { volumes: boolean },
 ): Promise<TeardownResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
-  ctx.report.line(`durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`);
+  ctx.report.line(
+    `durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`,
+  );
   const result = await withEnvLock(ctx, () =>
-    runtime === 'docker' ? dockerTeardown(ctx, options.volumes) : nativeTeardown(ctx, options.volumes),
+    runtime === 'docker'
+      ? dockerTeardown(ctx, options.volumes)
+      : nativeTeardown(ctx, options.volumes),
   );
   return { ...result, runtime };
 }

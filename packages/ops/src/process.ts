@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
-import { readFile, writeFile, rm } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpsError } from './errors.js';
@@ -86,7 +86,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new OpsError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new OpsError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await sleep(intervalMs);
   }
 }
@@ -150,7 +151,8 @@ export async function residentBytes(pid: number): Promise<number> {
   let kb = await rssKb(pid);
   try {
     const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    for (const child of children.trim().split(/\s+/).filter(Boolean)) kb += await rssKb(Number(child));
+    for (const child of children.trim().split(/\s+/).filter(Boolean))
+      kb += await rssKb(Number(child));
   } catch {
     // no children file: count the process alone
   }

@@ -1,6 +1,11 @@
 import { awsEndpoint, ensureSecrets } from './aws.js';
 import type { Credentials } from './credentials.js';
-import { bootstrapDatabase, migrateDatabase, type RootAccess, verifyAppAccess } from './database.js';
+import {
+  bootstrapDatabase,
+  migrateDatabase,
+  type RootAccess,
+  verifyAppAccess,
+} from './database.js';
 import type { EnvName, EnvPlan } from './plan.js';
 import type { Reporter } from './report.js';
 
@@ -60,7 +65,8 @@ export async function provision(
     (v) => `app_user logged in with its Secrets Manager login; ${v.products} products`,
   );
   return {
-    changed: seed.keyCreated || seed.seeded.length > 0 || bootstrap.needed || migrated.applied.length > 0,
+    changed:
+      seed.keyCreated || seed.seeded.length > 0 || bootstrap.needed || migrated.applied.length > 0,
     seededSecrets: seed.seeded,
     appliedMigrations: migrated.applied,
     products: verified.products,

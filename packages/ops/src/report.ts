@@ -17,7 +17,9 @@ export function createReporter(out: { write(s: string): unknown } = process.stde
     async step(subject, work, describe) {
       const started = performance.now();
       const result = await work();
-      out.write(`  ${subject.padEnd(10)} ${describe(result)} (${formatSeconds(performance.now() - started)})\n`);
+      out.write(
+        `  ${subject.padEnd(10)} ${describe(result)} (${formatSeconds(performance.now() - started)})\n`,
+      );
       return result;
     },
     line(text) {

@@ -7,8 +7,11 @@ export type RuntimeName = (typeof RUNTIMES)[number];
 /** True when a Docker engine answers (not merely a docker client on the PATH). */
 export function dockerEngineAnswers(timeoutMs = 3000): Promise<boolean> {
   return new Promise((resolveAnswer) => {
-    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs }, (error, stdout) =>
-      resolveAnswer(!error && stdout.trim().length > 0),
+    execFile(
+      'docker',
+      ['info', '--format', '{{.ServerVersion}}'],
+      { timeout: timeoutMs },
+      (error, stdout) => resolveAnswer(!error && stdout.trim().length > 0),
     );
   });
 }

@@ -46,7 +46,10 @@ describe('durable layer (native, ci)', () => {
     // The app user logs in with the password from Secrets Manager and sees the catalogue.
     const products = await sql<{ n: number }>('ci', 'SELECT COUNT(*) AS n FROM products');
     expect(Number(products[0]?.n)).toBe(11);
-    const migrations = await sql<{ name: string }>('ci', 'SELECT name FROM schema_migrations ORDER BY name');
+    const migrations = await sql<{ name: string }>(
+      'ci',
+      'SELECT name FROM schema_migrations ORDER BY name',
+    );
     expect(migrations.map((m) => m.name)).toEqual(['0001_initial_schema', '0002_seed_catalogue']);
     const charset = await sql<{ v: string }>('ci', 'SELECT @@character_set_server AS v');
     expect(charset[0]?.v).toBe('utf8mb4');
@@ -64,7 +67,8 @@ describe('durable layer (native, ci)', () => {
     expect(ignored.code).toBe(0);
     const creds = JSON.parse(await credentialsFile('ci')) as Record<string, string>;
     const setupLog = await cli(['durable', 'setup', 'ci']);
-    for (const value of Object.values(creds)) expect(`${setupLog.stdout}${setupLog.stderr}`).not.toContain(value);
+    for (const value of Object.values(creds))
+      expect(`${setupLog.stdout}${setupLog.stderr}`).not.toContain(value);
   });
 
   it('changes nothing when run again: same pids, same data', async () => {
@@ -132,11 +136,17 @@ describe('durable layer (native, ci)', () => {
 
   it('lets two setups race without starting anything twice', async () => {
     expect((await cli(['durable', 'teardown', 'ci'])).code).toBe(0);
-    const [a, b] = await Promise.all([cli(['durable', 'setup', 'ci']), cli(['durable', 'setup', 'ci'])]);
+    const [a, b] = await Promise.all([
+      cli(['durable', 'setup', 'ci']),
+      cli(['durable', 'setup', 'ci']),
+    ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const started = `${a.stderr}${b.stderr}`.match(/started, pid/g) ?? [];
     expect(started).toHaveLength(3);
-    const mariadbs = await run('pgrep', ['-f', `mariadbd --no-defaults --datadir=${ci.mariadb.data}`]);
+    const mariadbs = await run('pgrep', [
+      '-f',
+      `mariadbd --no-defaults --datadir=${ci.mariadb.data}`,
+    ]);
     expect(mariadbs.stdout.trim().split('\n')).toHaveLength(1);
   });
 
@@ -153,7 +163,9 @@ describe('durable layer (native, ci)', () => {
   });
 
   it('runs devlocal beside ci without touching it', async () => {
-    const devlocalWasRunning = (await status('devlocal')).services.every((s) => s.state === 'running');
+    const devlocalWasRunning = (await status('devlocal')).services.every(
+      (s) => s.state === 'running',
+    );
     await sql('ci', 'INSERT INTO users (email, password_hash) VALUES (?, ?)', [MARKER, 'x']);
     const ciBefore = await pids('ci');
     try {
@@ -163,7 +175,9 @@ describe('durable layer (native, ci)', () => {
       expect(devlocal.healthy).toBe(true);
       expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 8080]);
       expect(await pids('ci')).toEqual(ciBefore);
-      expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(0);
+      expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(
+        0,
+      );
       expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
       expect(await credentialsFile('devlocal')).not.toBe(await credentialsFile('ci'));
     } finally {
@@ -174,10 +188,16 @@ describe('durable layer (native, ci)', () => {
 
 describe('bad input', () => {
   it('rejects an unknown environment with one line and exit 2', async () => {
-    for (const args of [['durable', 'setup', 'prod'], ['durable', 'teardown', 'staging'], ['durable', 'status', 'CI']]) {
+    for (const args of [
+      ['durable', 'setup', 'prod'],
+      ['durable', 'teardown', 'staging'],
+      ['durable', 'status', 'CI'],
+    ]) {
       const result = await cli(args);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(expectCleanError(result)).toMatch(/^echobase: unknown environment '.+' \(expected devlocal or ci\)$/);
+      expect(expectCleanError(result)).toMatch(
+        /^echobase: unknown environment '.+' \(expected devlocal or ci\)$/,
+      );
     }
   });
 
@@ -198,7 +218,9 @@ describe('bad input', () => {
   it('rejects an unknown runtime', async () => {
     const result = await cli(['durable', 'status', 'ci'], { ECHOBASE_RUNTIME: 'podman' });
     expect(result.code).toBe(2);
-    expect(expectCleanError(result)).toBe("echobase: ECHOBASE_RUNTIME must be docker or native, not 'podman'");
+    expect(expectCleanError(result)).toBe(
+      "echobase: ECHOBASE_RUNTIME must be docker or native, not 'podman'",
+    );
   });
 
   it('names a missing dependency and the script that installs it', async () => {

@@ -7,7 +7,11 @@ describe('durable/setup.sh and durable/teardown.sh', () => {
       ['durable/setup.sh', [], /^usage: \.\/durable\/setup\.sh <devlocal\|ci>$/],
       ['durable/setup.sh', ['ci', 'devlocal'], /^usage:/],
       ['durable/setup.sh', ['--help'], /^usage:/],
-      ['durable/teardown.sh', [], /^usage: \.\/durable\/teardown\.sh <devlocal\|ci> \[--volumes\]$/],
+      [
+        'durable/teardown.sh',
+        [],
+        /^usage: \.\/durable\/teardown\.sh <devlocal\|ci> \[--volumes\]$/,
+      ],
       ['durable/teardown.sh', ['ci', '--force'], /unknown option '--force'/],
       ['durable/teardown.sh', ['ci', 'devlocal'], /^usage:/],
     ];
@@ -21,12 +25,32 @@ describe('durable/setup.sh and durable/teardown.sh', () => {
   it('pass the environment to the CLI, which rejects an unknown one', async () => {
     const result = await run('./durable/setup.sh', ['production'], { ECHOBASE_RUNTIME: 'native' });
     expect(result.code).toBe(2);
-    expect(expectCleanError(result)).toBe("echobase: unknown environment 'production' (expected devlocal or ci)");
+    expect(expectCleanError(result)).toBe(
+      "echobase: unknown environment 'production' (expected devlocal or ci)",
+    );
   });
 
   it('pass shellcheck, as every script in the repo must', async () => {
-    const files = (await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.sh', '.ci/run'])).stdout.trim().split('\n').filter(Boolean);
-    expect(files).toEqual(expect.arrayContaining(['durable/setup.sh', 'durable/teardown.sh', 'scripts/install-deps.sh']));
+    const files = (
+      await run('git', [
+        'ls-files',
+        '--cached',
+        '--others',
+        '--exclude-standard',
+        '*.sh',
+        '.ci/run',
+      ])
+    ).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'durable/setup.sh',
+        'durable/teardown.sh',
+        'scripts/install-deps.sh',
+      ]),
+    );
     const result = await run('shellcheck', ['-x', '-S', 'warning', ...files]);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.code).toBe(0);

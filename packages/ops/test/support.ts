@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
 import { createConnection } from 'mysql2/promise';
-import { EMULATOR_CREDENTIALS, awsEndpoint } from '../src/aws.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
 import type { DurableStatus } from '../src/durable.js';
 import { envPaths } from '../src/paths.js';
 import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from '../src/plan.js';
@@ -20,10 +20,15 @@ export interface Run {
 /** Runs a command to completion and returns its exit code and output; never throws. */
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(command, args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolveRun({ code, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolveRun({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -43,7 +48,11 @@ export async function pids(env: EnvName): Promise<Record<string, number | null>>
 }
 
 export async function readLogin(env: EnvName, which: 'dbApp' | 'dbRoot') {
-  const reader = createSecretsReader({ ...awsEndpoint(PORT_PLAN[env].durable.aws), credentials: EMULATOR_CREDENTIALS, retries: 1 });
+  const reader = createSecretsReader({
+    ...awsEndpoint(PORT_PLAN[env].durable.aws),
+    credentials: EMULATOR_CREDENTIALS,
+    retries: 1,
+  });
   try {
     return await reader.getJson(durableNames(env).secrets[which], dbCredentialsSchema);
   } finally {

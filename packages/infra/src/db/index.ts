@@ -1,4 +1,3 @@
-export { createDbPool, type DbConfig, type Pool, poolOptions } from './pool.js';
 export {
   listMigrations,
   MIGRATIONS_DIR,
@@ -8,3 +7,4 @@ export {
   migrate,
   schemaVersion,
 } from './migrate.js';
+export { createDbPool, type DbConfig, type Pool, poolOptions } from './pool.js';

@@ -35,7 +35,9 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const bad = names.filter((f) => !MIGRATION_FILE.test(f));
   if (bad.length > 0) {
-    throw new MigrationError(`migration file names must look like 0001_name.sql: ${bad.join(', ')}`);
+    throw new MigrationError(
+      `migration file names must look like 0001_name.sql: ${bad.join(', ')}`,
+    );
   }
   return names.map((f) => f.slice(0, -'.sql'.length));
 }
@@ -61,7 +63,10 @@ function tableStorage(): UmzugStorage<Connection> {
  * expand-only and written to be re-runnable (IF NOT EXISTS), so a run killed half-way converges
  * when run again.
  */
-export async function migrate(config: DbConfig, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(
+  config: DbConfig,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const dir = options.dir ?? MIGRATIONS_DIR;
   const names = await listMigrations(dir);
   const conn = await createConnection({ ...poolOptions(config), multipleStatements: true });
@@ -94,7 +99,10 @@ export async function migrate(config: DbConfig, options: MigrateOptions = {}): P
       return { applied: applied.map((m) => m.name), version: executed.at(-1)?.name ?? null };
     } catch (error) {
       if (error instanceof MigrationError) throw error;
-      const detail = error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error);
+      const detail =
+        error instanceof Error
+          ? ((error.cause as Error | undefined)?.message ?? error.message)
+          : String(error);
       throw new MigrationError(`migration failed: ${detail}`, { cause: error });
     } finally {
       await conn.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]);
@@ -106,11 +114,11 @@ export async function migrate(config: DbConfig, options: MigrateOptions = {}): P
 
 /** The name of the newest applied migration, or null on an empty database. */
 export async function schemaVersion(conn: Pick<Connection, 'query'>): Promise<string | null> {
-  const [rows] = await conn.query(
-    "SELECT name FROM schema_migrations ORDER BY name DESC LIMIT 1",
-  ).catch((error: { code?: string }) => {
-    if (error.code === 'ER_NO_SUCH_TABLE') return [[]];
-    throw error;
-  });
+  const [rows] = await conn
+    .query('SELECT name FROM schema_migrations ORDER BY name DESC LIMIT 1')
+    .catch((error: { code?: string }) => {
+      if (error.code === 'ER_NO_SUCH_TABLE') return [[]];
+      throw error;
+    });
   return (rows as { name: string }[])[0]?.name ?? null;
 }

@@ -41,8 +41,8 @@ describe('parseEnv', () => {
   });
 
   it('never puts a value in the error', () => {
-    expect(() => parseEnv(dbEnv, { DB_HOST: 'h', DB_PORT: 'hunter2', DB_NAME: 'x', DB_SECRET_NAME: 's' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
-    );
+    expect(() =>
+      parseEnv(dbEnv, { DB_HOST: 'h', DB_PORT: 'hunter2', DB_NAME: 'x', DB_SECRET_NAME: 's' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
   });
 });

@@ -16,15 +16,27 @@ function capture() {
 describe('createLogger', () => {
   it('writes JSON lines with the service name and the base fields', () => {
     const { lines, destination } = capture();
-    createLogger({ name: 'api-gateway', base: { colour: 'blue' }, destination }).info({ requestId: 'r1' }, 'hello');
-    expect(lines[0]).toMatchObject({ service: 'api-gateway', colour: 'blue', requestId: 'r1', msg: 'hello' });
+    createLogger({ name: 'api-gateway', base: { colour: 'blue' }, destination }).info(
+      { requestId: 'r1' },
+      'hello',
+    );
+    expect(lines[0]).toMatchObject({
+      service: 'api-gateway',
+      colour: 'blue',
+      requestId: 'r1',
+      msg: 'hello',
+    });
     expect(typeof lines[0]?.time).toBe('string');
   });
 
   it('redacts passwords, tokens and cookies wherever a caller puts them', () => {
     const { lines, destination } = capture();
     createLogger({ name: 't', destination }).info(
-      { password: 'p1', user: { password: 'p2' }, req: { headers: { cookie: 'session=abc', host: 'x' } } },
+      {
+        password: 'p1',
+        user: { password: 'p2' },
+        req: { headers: { cookie: 'session=abc', host: 'x' } },
+      },
       'login',
     );
     const text = JSON.stringify(lines[0]);

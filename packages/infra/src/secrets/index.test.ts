@@ -40,9 +40,15 @@ describe('secrets reader', () => {
 
   it('retries while the endpoint is unreachable, then succeeds', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const { client, calls } = scriptedClient([refused, awsError('InternalFailure', { $metadata: { httpStatusCode: 500 } }), login]);
+    const { client, calls } = scriptedClient([
+      refused,
+      awsError('InternalFailure', { $metadata: { httpStatusCode: 500 } }),
+      login,
+    ]);
     const reader = createSecretsReader(config, client as never);
-    await expect(reader.getJson('s', dbCredentialsSchema)).resolves.toMatchObject({ username: 'app_user' });
+    await expect(reader.getJson('s', dbCredentialsSchema)).resolves.toMatchObject({
+      username: 'app_user',
+    });
     expect(calls).toHaveLength(3);
   });
 
@@ -57,7 +63,9 @@ describe('secrets reader', () => {
   });
 
   it('does not retry a missing secret', async () => {
-    const { client, calls } = scriptedClient([awsError('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } })]);
+    const { client, calls } = scriptedClient([
+      awsError('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } }),
+    ]);
     const reader = createSecretsReader(config, client as never);
     await expect(reader.getJson('nope', dbCredentialsSchema)).rejects.toThrow(
       'secret nope: could not be read (ResourceNotFoundException)',
@@ -66,14 +74,21 @@ describe('secrets reader', () => {
   });
 
   it('rejects a secret of the wrong shape without echoing its value', async () => {
-    const { client } = scriptedClient([JSON.stringify({ user: 'x', password: 'leaky' }), 'not json leaky']);
+    const { client } = scriptedClient([
+      JSON.stringify({ user: 'x', password: 'leaky' }),
+      'not json leaky',
+    ]);
     const reader = createSecretsReader(config, client as never);
     const shapeError = await reader.getJson('s', dbCredentialsSchema).catch((e: Error) => e);
     expect(shapeError).toBeInstanceOf(SecretError);
-    expect((shapeError as Error).message).toBe('secret s: does not have the expected shape (check: username)');
+    expect((shapeError as Error).message).toBe(
+      'secret s: does not have the expected shape (check: username)',
+    );
     const jsonError = await reader.getJson('s', z.object({})).catch((e: Error) => e);
     expect((jsonError as Error).message).toBe('secret s: is not valid JSON');
-    expect(`${(shapeError as Error).message}${(jsonError as Error).message}`).not.toContain('leaky');
+    expect(`${(shapeError as Error).message}${(jsonError as Error).message}`).not.toContain(
+      'leaky',
+    );
   });
 
   it('classifies errors', () => {
@@ -81,7 +96,9 @@ describe('secrets reader', () => {
     expect(isTransient({ name: 'ThrottlingException' })).toBe(true);
     expect(isTransient({ $metadata: { httpStatusCode: 503 } })).toBe(true);
     expect(isTransient({ cause: { code: 'ETIMEDOUT' } })).toBe(true);
-    expect(isTransient({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })).toBe(false);
+    expect(isTransient({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })).toBe(
+      false,
+    );
     expect(isTransient('boom')).toBe(false);
   });
 });

@@ -89,14 +89,18 @@ export function createSecretsReader(config: SecretsConfig, client?: SendOnly): S
           if (error instanceof SecretError) throw new AbortError(error);
           if (isTransient(error)) throw error;
           const reason = (error as { name?: string }).name ?? 'unknown error';
-          throw new AbortError(new SecretError(name, `could not be read (${reason})`, { cause: error }));
+          throw new AbortError(
+            new SecretError(name, `could not be read (${reason})`, { cause: error }),
+          );
         }
       },
       { retries: config.retries ?? 5, minTimeout: config.minTimeoutMs ?? 200, factor: 2 },
     ).catch((error: unknown) => {
       if (error instanceof SecretError) throw error;
       const reason = (error as { code?: string; name?: string }).code ?? (error as Error).name;
-      throw new SecretError(name, `endpoint unreachable after retries (${reason})`, { cause: error });
+      throw new SecretError(name, `endpoint unreachable after retries (${reason})`, {
+        cause: error,
+      });
     });
   }
 

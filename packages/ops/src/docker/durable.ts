@@ -15,16 +15,24 @@ export type DockerExec = (args: string[], env?: NodeJS.ProcessEnv) => Promise<st
 
 export const execDocker: DockerExec = async (args, env) => {
   try {
-    const { stdout } = await execFileAsync('docker', args, { env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
+    const { stdout } = await execFileAsync('docker', args, {
+      env: { ...process.env, ...env },
+      maxBuffer: 16 << 20,
+    });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').at(-1);
-    throw new OpsError(`docker ${args.slice(0, 4).join(' ')} failed: ${stderr ?? (error as Error).message}`);
+    throw new OpsError(
+      `docker ${args.slice(0, 4).join(' ')} failed: ${stderr ?? (error as Error).message}`,
+    );
   }
 };
 
 /** `docker compose` pointed at the environment's durable project, env file and compose file. */
-export function composeArgs(ctx: Pick<NativeContext, 'env' | 'paths'>, ...rest: string[]): string[] {
+export function composeArgs(
+  ctx: Pick<NativeContext, 'env' | 'paths'>,
+  ...rest: string[]
+): string[] {
   return [
     'compose',
     '-p',
@@ -48,7 +56,10 @@ async function volumeExists(ctx: NativeContext, docker: DockerExec): Promise<boo
  * The same semantics through docker compose: `up --wait` creates what is missing, starts what is
  * stopped and leaves running containers alone; then the same provisioning as natively.
  */
-export async function dockerSetup(ctx: NativeContext, docker: DockerExec = execDocker): Promise<SetupResult> {
+export async function dockerSetup(
+  ctx: NativeContext,
+  docker: DockerExec = execDocker,
+): Promise<SetupResult> {
   const hadData = await volumeExists(ctx, docker);
   let creds = await readCredentials(ctx.paths.credentials);
   if (!creds && hadData) {
@@ -90,7 +101,10 @@ export async function dockerTeardown(
   return { stopped: [...DURABLE_SERVICES], deleted: volumes };
 }
 
-export async function dockerStatus(ctx: NativeContext, docker: DockerExec = execDocker): Promise<ServiceStatus[]> {
+export async function dockerStatus(
+  ctx: NativeContext,
+  docker: DockerExec = execDocker,
+): Promise<ServiceStatus[]> {
   const out = await docker(composeArgs(ctx, 'ps', '--all', '--format', 'json'));
   // Compose prints one JSON object per line (newer) or one array (older).
   const rows = out
@@ -112,7 +126,8 @@ export async function dockerStatus(ctx: NativeContext, docker: DockerExec = exec
       state: row ? (running ? 'running' : 'stopped') : 'missing',
       pid: null,
       port: ports[service] ?? 0,
-      healthy: running && (row?.Health === undefined || row.Health === '' || row.Health === 'healthy'),
+      healthy:
+        running && (row?.Health === undefined || row.Health === '' || row.Health === 'healthy'),
       rssBytes: null,
       detail: row ? `${row.State}${row.Health ? ` (${row.Health})` : ''}` : 'no container',
     };

@@ -8,7 +8,7 @@ import type { EnvPaths } from '../paths.js';
 import { toolPaths } from '../paths.js';
 import type { EnvName, EnvPlan } from '../plan.js';
 import { portInUse, residentBytes } from '../process.js';
-import { provision, type ProvisionResult } from '../provision.js';
+import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
@@ -81,7 +81,11 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
       continue;
     }
     if (state === 'missing') {
-      await ctx.report.step(service.service, () => service.create(), () => 'created its data folder');
+      await ctx.report.step(
+        service.service,
+        () => service.create(),
+        () => 'created its data folder',
+      );
       if (service.service === 'mariadb' && !creds) {
         creds = generateCredentials();
         await writeCredentials(ctx.paths.credentials, creds);
@@ -92,7 +96,11 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
       () => service.start(),
       (newPid) => `started, pid ${newPid} on ${where}`,
     );
-    actions.push({ service: service.service, action: state === 'missing' ? 'created' : 'started', pid: started });
+    actions.push({
+      service: service.service,
+      action: state === 'missing' ? 'created' : 'started',
+      pid: started,
+    });
   }
   if (!creds) throw new OpsError(`${ctx.env}: no credentials file after setup`);
 
@@ -107,7 +115,11 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
     },
     ctx.report,
   );
-  return { ...result, services: actions, changed: result.changed || actions.some((a) => a.action !== 'running') };
+  return {
+    ...result,
+    services: actions,
+    changed: result.changed || actions.some((a) => a.action !== 'running'),
+  };
 }
 
 export interface TeardownResult {
@@ -116,7 +128,10 @@ export interface TeardownResult {
 }
 
 /** Stops every service (reverse order) and keeps the data, unless `volumes` says to delete it. */
-export async function nativeTeardown(ctx: NativeContext, volumes: boolean): Promise<TeardownResult> {
+export async function nativeTeardown(
+  ctx: NativeContext,
+  volumes: boolean,
+): Promise<TeardownResult> {
   const all = (await services(ctx)).reverse();
   const stopped: string[] = [];
   for (const service of all) {
@@ -135,8 +150,10 @@ export async function nativeTeardown(ctx: NativeContext, volumes: boolean): Prom
       throw new OpsError(`refusing to delete ${state}: not an environment state folder`);
     }
     deleted = existsSync(state);
-    await ctx.report.step('data', () => rm(state, { recursive: true, force: true }), () =>
-      deleted ? `deleted ${state}` : 'nothing to delete',
+    await ctx.report.step(
+      'data',
+      () => rm(state, { recursive: true, force: true }),
+      () => (deleted ? `deleted ${state}` : 'nothing to delete'),
     );
   }
   return { stopped, deleted };
@@ -147,7 +164,8 @@ export async function nativeStatus(ctx: NativeContext): Promise<ServiceStatus[]>
   return Promise.all(
     all.map(async (service): Promise<ServiceStatus> => {
       const { state, pid } = await service.state();
-      const health = state === 'running' ? await service.health() : { healthy: false, detail: state };
+      const health =
+        state === 'running' ? await service.health() : { healthy: false, detail: state };
       return {
         service: service.service,
         state,

@@ -20,7 +20,11 @@ export interface MariadbBinaries {
   installDb: string;
 }
 
-export function mariadbService(paths: EnvPaths['mariadb'], port: number, bin: MariadbBinaries): NativeService {
+export function mariadbService(
+  paths: EnvPaths['mariadb'],
+  port: number,
+  bin: MariadbBinaries,
+): NativeService {
   return {
     service: 'mariadb',
     ports: [port],
@@ -44,7 +48,9 @@ export function mariadbService(paths: EnvPaths['mariadb'], port: number, bin: Ma
         ],
         { maxBuffer: 16 * 1024 * 1024 },
       ).catch((error: Error & { stderr?: string }) => {
-        throw new OpsError(`mariadb-install-db failed: ${error.stderr?.trim().split('\n').at(-1) ?? error.message}`);
+        throw new OpsError(
+          `mariadb-install-db failed: ${error.stderr?.trim().split('\n').at(-1) ?? error.message}`,
+        );
       });
     },
 
@@ -71,7 +77,9 @@ export function mariadbService(paths: EnvPaths['mariadb'], port: number, bin: Ma
       // Ready when it accepts connections on its port; a process that died says why in its log.
       await waitFor('MariaDB to accept connections', async () => {
         if (!(await isAlive(pid, 'mariadbd'))) {
-          throw new OpsError(`MariaDB exited during start; its log says:\n${await tail(paths.log)}`);
+          throw new OpsError(
+            `MariaDB exited during start; its log says:\n${await tail(paths.log)}`,
+          );
         }
         return portInUse(port);
       });
@@ -88,7 +96,11 @@ export function mariadbService(paths: EnvPaths['mariadb'], port: number, bin: Ma
     async health() {
       // Any answer at all proves the server works: an access-denied reply comes from a live server.
       try {
-        const conn = await createConnection({ socketPath: paths.socket, user: 'healthcheck', connectTimeout: 2000 });
+        const conn = await createConnection({
+          socketPath: paths.socket,
+          user: 'healthcheck',
+          connectTimeout: 2000,
+        });
         await conn.end();
         return { healthy: true, detail: 'accepting connections' };
       } catch (error) {

@@ -10,7 +10,11 @@ import type { NativeService } from './service.js';
  * venv (scripts/install-deps.sh). It keeps its state in memory: after a restart the setup
  * re-seeds the secrets from the environment's credentials file.
  */
-export function motoService(paths: EnvPaths['aws'], port: number, motoServer: string): NativeService {
+export function motoService(
+  paths: EnvPaths['aws'],
+  port: number,
+  motoServer: string,
+): NativeService {
   const url = `http://${LOOPBACK}:${port}/moto-api/`;
 
   async function answers(): Promise<boolean> {
@@ -44,7 +48,8 @@ export function motoService(paths: EnvPaths['aws'], port: number, motoServer: st
         pidFile: paths.pid,
       });
       await waitFor('moto to answer', async () => {
-        if (!(await isAlive(pid))) throw new OpsError(`moto exited during start; its log says:\n${await tail(paths.log)}`);
+        if (!(await isAlive(pid)))
+          throw new OpsError(`moto exited during start; its log says:\n${await tail(paths.log)}`);
         return answers();
       });
       return pid;

@@ -82,11 +82,18 @@ export function nginxService(
       await run(nginxBin, args).catch((error: Error & { stderr?: string }) => {
         throw new OpsError(`nginx failed to start: ${error.stderr?.trim() ?? error.message}`);
       });
-      const pid = await waitFor('nginx to write its pid file', () => readPid(paths.pid).then((p) => p ?? undefined), {
-        timeoutMs: 10_000,
-      });
+      const pid = await waitFor(
+        'nginx to write its pid file',
+        () => readPid(paths.pid).then((p) => p ?? undefined),
+        {
+          timeoutMs: 10_000,
+        },
+      );
       await waitFor('nginx to answer on its admin listener', async () => {
-        if (!(await isAlive(pid))) throw new OpsError(`nginx exited during start; its log says:\n${await tail(`${paths.logs}/error.log`)}`);
+        if (!(await isAlive(pid)))
+          throw new OpsError(
+            `nginx exited during start; its log says:\n${await tail(`${paths.logs}/error.log`)}`,
+          );
         return answers();
       });
       return pid;

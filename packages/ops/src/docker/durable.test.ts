@@ -1,0 +1,112 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateCredentials, writeCredentials } from '../credentials.js';
+import type { NativeContext } from '../native/durable.js';
+import { envPaths } from '../paths.js';
+import { PORT_PLAN } from '../plan.js';
+import { silentReporter } from '../report.js';
+import {
+  composeArgs,
+  type DockerExec,
+  dockerSetup,
+  dockerStatus,
+  dockerTeardown,
+} from './durable.js';
+
+/** The docker runtime cannot run here (no engine); these pin the commands it gives docker. */
+async function context(): Promise<NativeContext> {
+  const root = await mkdtemp(join(tmpdir(), 'echobase-docker-'));
+  return { env: 'ci', plan: PORT_PLAN.ci, paths: envPaths('ci', root), report: silentReporter };
+}
+
+function recorder(answers: Record<string, string | Error> = {}) {
+  const calls: { args: string[]; env?: NodeJS.ProcessEnv }[] = [];
+  const docker: DockerExec = async (args, env) => {
+    calls.push({ args, env });
+    const key = Object.keys(answers).find((k) => args.join(' ').includes(k));
+    const answer = key === undefined ? '' : answers[key];
+    if (answer instanceof Error) throw answer;
+    return answer ?? '';
+  };
+  return { calls, docker };
+}
+
+describe('docker runtime', () => {
+  it('points compose at the environment project, env file and compose file', async () => {
+    const ctx = await context();
+    expect(composeArgs(ctx, 'up')).toEqual([
+      'compose',
+      '-p',
+      'echobase-ci-durable',
+      '--env-file',
+      join(ctx.paths.root, 'durable', '.env.ci'),
+      '-f',
+      join(ctx.paths.root, 'durable', 'docker-compose.yml'),
+      'up',
+    ]);
+  });
+
+  it('refuses to start over an existing volume whose credentials are gone, before running compose', async () => {
+    const ctx = await context();
+    const { calls, docker } = recorder();
+    await expect(dockerSetup(ctx, docker)).rejects.toThrow(
+      /database volume exists but .*credentials\.json is missing/,
+    );
+    expect(calls.map((c) => c.args.slice(0, 2))).toEqual([['volume', 'inspect']]);
+  });
+
+  it('passes the root password to compose in the environment, never in arguments', async () => {
+    const ctx = await context();
+    const creds = generateCredentials();
+    await writeCredentials(ctx.paths.credentials, creds);
+    const { calls, docker } = recorder({ 'up -d --wait': new Error('stop here: no engine') });
+    await expect(dockerSetup(ctx, docker)).rejects.toThrow('stop here');
+    const up = calls.find((c) => c.args.includes('up'));
+    expect(up?.args.slice(-3)).toEqual(['up', '-d', '--wait']);
+    expect(up?.env).toEqual({ MARIADB_ROOT_PASSWORD: creds.dbRootPassword });
+    expect(up?.args.join(' ')).not.toContain(creds.dbRootPassword);
+  });
+
+  it('keeps volumes on teardown unless asked', async () => {
+    const ctx = await context();
+    const keep = recorder();
+    await dockerTeardown(ctx, false, keep.docker);
+    expect(keep.calls[0]?.args.slice(-1)).toEqual(['down']);
+    const wipe = recorder();
+    await dockerTeardown(ctx, true, wipe.docker);
+    expect(wipe.calls[0]?.args.slice(-2)).toEqual(['down', '--volumes']);
+  });
+
+  it('reads service states from compose ps, in either of its output shapes', async () => {
+    const ctx = await context();
+    const lines = [
+      JSON.stringify({ Service: 'mariadb', State: 'running', Health: 'healthy' }),
+      JSON.stringify({ Service: 'aws', State: 'exited', Health: '' }),
+    ].join('\n');
+    const array = JSON.stringify([{ Service: 'mariadb', State: 'running', Health: 'starting' }]);
+    for (const [out, expected] of [
+      [
+        lines,
+        [
+          ['mariadb', 'running', true],
+          ['aws', 'stopped', false],
+          ['nginx', 'missing', false],
+        ],
+      ],
+      [
+        array,
+        [
+          ['mariadb', 'running', false],
+          ['aws', 'missing', false],
+          ['nginx', 'missing', false],
+        ],
+      ],
+    ] as const) {
+      const { docker } = recorder({ ps: out });
+      const status = await dockerStatus(ctx, docker);
+      expect(status.map((s) => [s.service, s.state, s.healthy])).toEqual(expected);
+    }
+  });
+});

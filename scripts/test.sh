@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command. On a fresh machine it installs what is missing, builds everything, runs
+# lint, typecheck and the unit tests, then sets up the native ci durable layer (MariaDB, moto,
+# nginx) and runs the integration tests against it. The last line sums every test that ran.
+# Usage: ./scripts/test.sh
+set -euo pipefail
+# shellcheck source=scripts/lib/echobase.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
+cd "$ECHOBASE_ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+export TURBO_TELEMETRY_DISABLED=1 ECHOBASE_RUNTIME=native
+
+step "dependencies"
+./scripts/install-deps.sh
+ensure_npm_packages
+
+# Fresh results only: the summary must count this run, not an earlier one.
+find apps packages e2e -name .test-results -type d -prune -exec rm -rf {} +
+trap 'node scripts/test-summary.mjs' EXIT
+
+step "build, lint, typecheck, unit tests"
+npx turbo run build lint typecheck test
+
+step "the ci durable layer"
+./durable/setup.sh ci
+eval "$(echobase durable env ci --export --operator)"
+
+step "integration tests (against the ci durable layer)"
+npx turbo run test:integration --concurrency=1
