@@ -10,7 +10,9 @@ export function packageTestConfig() {
     test: {
       reporters: ['default', 'json'],
       // One file per npm script (test, test:integration), so a later run does not clobber another's.
-      outputFile: { json: `.test-results/${(process.env.npm_lifecycle_event ?? 'vitest').replace(':', '-')}.json` },
+      outputFile: {
+        json: `.test-results/${(process.env.npm_lifecycle_event ?? 'vitest').replace(':', '-')}.json`,
+      },
       projects: [
         { test: { name: 'unit', include: ['src/**/*.test.ts'] } },
         {

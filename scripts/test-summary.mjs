@@ -6,7 +6,10 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const group of ['apps', 'packages', 'e2e']) {
-  const dirs = group === 'e2e' ? [join(root, 'e2e')] : readdirSync(join(root, group)).map((d) => join(root, group, d));
+  const dirs =
+    group === 'e2e'
+      ? [join(root, 'e2e')]
+      : readdirSync(join(root, group)).map((d) => join(root, group, d));
   for (const dir of dirs) {
     const results = join(dir, '.test-results');
     if (!existsSync(results)) continue;
@@ -18,4 +21,6 @@ for (const group of ['apps', 'packages', 'e2e']) {
     }
   }
 }
-process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.stdout.write(
+  `\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`,
+);

@@ -1,11 +1,16 @@
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateCredentials, readCredentials, writeCredentials } from './credentials.js';
 
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function tempFile() {
-  return join(await mkdtemp(join(tmpdir(), 'echobase-cred-')), 'credentials.json');
+  const dir = await mkdtemp(join(tmpdir(), 'echobase-cred-'));
+  dirs.push(dir);
+  return join(dir, 'credentials.json');
 }
 
 describe('credentials', () => {

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envPaths } from '../src/paths.js';
 import { PORT_PLAN } from '../src/plan.js';
-import { isAlive } from '../src/process.js';
+import { isAlive, waitFor } from '../src/process.js';
 import { cli, credentialsFile, expectCleanError, pids, ROOT, run, sql, status } from './support.js';
 
 /**
@@ -61,7 +64,6 @@ describe('durable layer (native, ci)', () => {
   });
 
   it('keeps credentials out of the repo: mode 0600, under the git-ignored state folder', async () => {
-    const { stat } = await import('node:fs/promises');
     expect((await stat(ci.credentials)).mode & 0o777).toBe(0o600);
     const ignored = await run('git', ['check-ignore', '-q', ci.credentials]);
     expect(ignored.code).toBe(0);
@@ -87,7 +89,6 @@ describe('durable layer (native, ci)', () => {
   it('starts only the server that stopped, and re-seeds the emulator that lost its secrets', async () => {
     const before = await pids('ci');
     process.kill(before.aws as number, 'SIGTERM');
-    const { waitFor } = await import('../src/process.js');
     await waitFor('moto to exit', async () => !(await isAlive(before.aws as number)));
     expect((await status('ci')).services.find((s) => s.service === 'aws')?.state).toBe('stopped');
 
@@ -224,9 +225,6 @@ describe('bad input', () => {
   });
 
   it('names a missing dependency and the script that installs it', async () => {
-    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     // A checkout without the project's moto venv.
     const bare = await mkdtemp(join(tmpdir(), 'echobase-bare-'));
     await mkdir(join(bare, 'durable'));
@@ -237,5 +235,6 @@ describe('bad input', () => {
       /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\); install them with sudo \.\/scripts\/install-deps\.sh$/,
     );
     expect(existsSync(join(bare, '.echobase', 'ci'))).toBe(false);
+    await rm(bare, { recursive: true });
   });
 });

@@ -1,7 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateCredentials, writeCredentials } from '../credentials.js';
 import type { NativeContext } from '../native/durable.js';
 import { envPaths } from '../paths.js';
@@ -16,8 +16,12 @@ import {
 } from './durable.js';
 
 /** The docker runtime cannot run here (no engine); these pin the commands it gives docker. */
+const roots: string[] = [];
+afterAll(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function context(): Promise<NativeContext> {
   const root = await mkdtemp(join(tmpdir(), 'echobase-docker-'));
+  roots.push(root);
   return { env: 'ci', plan: PORT_PLAN.ci, paths: envPaths('ci', root), report: silentReporter };
 }
 

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { COLOURS, ENVIRONMENTS, PORT_PLAN } from './plan.js';
+
+/** The README's port table is for people; this keeps it true to the port plan. */
+async function readmePortTable(): Promise<Map<string, string[]>> {
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('## Ports')[1]?.split('\n## ')[0] ?? '';
+  const rows = section
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('| ') && !line.startsWith('| what') && !line.startsWith('| ---'),
+    );
+  return new Map(
+    rows.map((row) => {
+      const cells = row
+        .split('|')
+        .map((c) => c.trim())
+        .filter(Boolean);
+      return [cells[0] ?? '', cells.slice(1)];
+    }),
+  );
+}
+
+describe('README port table', () => {
+  it('lists every durable and colour port exactly as the plan has them', async () => {
+    const table = await readmePortTable();
+    const expected = new Map<string, string[]>([
+      ['MariaDB (`orders_db`)', ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.mariadb))],
+      [
+        'AWS endpoint (Secrets Manager, KMS, SQS)',
+        ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.aws)),
+      ],
+      [
+        'load balancer: production',
+        ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbProduction)),
+      ],
+      [
+        'load balancer: straight to blue',
+        ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbBlue)),
+      ],
+      [
+        'load balancer: straight to green',
+        ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbGreen)),
+      ],
+      [
+        'load balancer: admin (loopback only)',
+        ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbAdmin)),
+      ],
+      ['Prometheus', ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.prometheus))],
+      ...COLOURS.map(
+        (colour) =>
+          [
+            `${colour}: API / processor health / frontend`,
+            ENVIRONMENTS.map((e) => {
+              const p = PORT_PLAN[e].colours[colour];
+              return `${p.api} / ${p.processorHealth} / ${p.frontend}`;
+            }),
+          ] as [string, string[]],
+      ),
+    ]);
+    expect(table).toEqual(expected);
+  });
+});
