@@ -1,0 +1,100 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SQSClient,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+
+export interface QueueConfig {
+  region: string;
+  /** Set for an emulator; leave unset for real AWS. */
+  endpoint?: string | undefined;
+  credentials?: SQSClientConfig['credentials'];
+}
+
+export function createSqsClient(config: QueueConfig): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    endpoint: config.endpoint,
+    credentials: config.credentials,
+    maxAttempts: 3,
+  });
+}
+
+export interface QueuePair {
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+}
+
+export interface EnsureQueueOptions {
+  name: string;
+  deadLetterName: string;
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount?: number;
+  visibilityTimeoutSeconds?: number;
+}
+
+/**
+ * Creates the queue and its dead-letter queue if missing (CreateQueue is idempotent for equal
+ * attributes) and returns their URLs.
+ */
+export async function ensureQueuePair(
+  sqs: SQSClient,
+  options: EnsureQueueOptions,
+): Promise<QueuePair> {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: options.deadLetterName,
+      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const main = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: options.name,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+        ReceiveMessageWaitTimeSeconds: '20',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: attrs.Attributes?.QueueArn,
+          maxReceiveCount: options.maxReceiveCount ?? 3,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: main.QueueUrl as string, deadLetterQueueUrl: dlqUrl };
+}
+
+export async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
+  const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  return out.QueueUrl as string;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export async function queueDepth(sqs: SQSClient, url: string): Promise<QueueDepth> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  return {
+    visible: Number(a.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
