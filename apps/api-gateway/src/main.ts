@@ -1,5 +1,90 @@
-// Placeholder: the API gateway (Express: auth, products, orders → SQS) is built in the order-flow
-// issue. It exists now so the workspace graph, build and lint already cover it.
+import { createServer } from 'node:http';
+import { createDbPool } from '@echobase/infra/db';
+import { ConfigError } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
+import { createSqsClient } from '@echobase/infra/queue';
+import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
+import { createApp } from './app.js';
+import { type Env, readEnv } from './env.js';
 
-createLogger({ name: 'api-gateway' }).info('api-gateway placeholder: nothing to serve yet');
+/** Wires the API gateway: settings → secrets → clients → app → server, and SIGTERM. */
+async function main(env: Env): Promise<void> {
+  const logger = createLogger({
+    name: 'api-gateway',
+    level: env.LOG_LEVEL,
+    base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
+  });
+  const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
+  const secrets = createSecretsReader(aws);
+  const [login, jwtSecret] = await Promise.all([
+    secrets.getJson(env.DB_SECRET_NAME, dbCredentialsSchema),
+    secrets.getJson(env.JWT_SECRET_NAME, jwtSecretSchema),
+  ]).finally(() => secrets.close());
+
+  const pool = createDbPool({
+    host: env.DB_HOST,
+    port: env.DB_PORT,
+    database: env.DB_NAME,
+    user: login.username,
+    password: login.password,
+    connectionLimit: 20,
+  });
+  const sqs = createSqsClient(aws);
+  const app = createApp({
+    pool,
+    sqs,
+    queueUrl: env.ORDERS_QUEUE_URL,
+    logger,
+    jwtSigningKey: jwtSecret.signingKey,
+    jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    secureCookies: env.COOKIE_SECURE,
+    colour: env.COLOUR,
+    buildId: env.BUILD_ID,
+  });
+  await app.start();
+
+  const server = createServer(app.express);
+  server.keepAliveTimeout = 75_000; // longer than nginx's upstream keep-alive, so nginx closes first
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, resolve);
+  });
+  logger.info({ port: env.PORT, host: env.HOST }, 'api-gateway listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in 20 s; closing anyway');
+      server.closeAllConnections();
+    }, 20_000);
+    force.unref();
+    server.close(async () => {
+      app.stop();
+      await pool.end().catch(() => undefined);
+      sqs.destroy();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+let env: Env;
+try {
+  env = readEnv();
+} catch (error) {
+  const problems = error instanceof ConfigError ? error.problems.join('\n  ') : String(error);
+  process.stderr.write(`api-gateway: invalid configuration:\n  ${problems}\n`);
+  process.exit(2);
+}
+main(env).catch((error: unknown) => {
+  process.stderr.write(
+    `api-gateway: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -8,3 +8,4 @@ export {
   schemaVersion,
 } from './migrate.js';
 export { createDbPool, type DbConfig, type Pool, poolOptions } from './pool.js';
+export { isDatabaseUnavailable } from './unavailable.js';

@@ -1,0 +1,141 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Pool } from '@echobase/infra/db';
+import type { Logger } from '@echobase/infra/logger';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { createAuthRepository } from './auth/auth.repository.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { createAuthService } from './auth/auth.service.js';
+import { createRevocationList, type RevocationList } from './auth/revocations.js';
+import { readSession } from './auth/session.js';
+import { createLoginThrottle, type ThrottleLimits } from './auth/throttle.js';
+import { createTokenService } from './auth/tokens.js';
+import { healthRoutes } from './health/health.routes.js';
+import { createCsrf } from './http/csrf.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { requestId, requestIdOf } from './http/request-id.js';
+import { requireJsonBody } from './http/security.js';
+import { buildOpenApi } from './openapi.js';
+import { createOrderProducer } from './orders/orders.queue.js';
+import { createOrdersRepository } from './orders/orders.repository.js';
+import { orderRoutes } from './orders/orders.routes.js';
+import { createOrdersService } from './orders/orders.service.js';
+import { type Catalogue, createCatalogue } from './products/catalogue.js';
+import { createProductsRepository } from './products/products.repository.js';
+import { productRoutes } from './products/products.routes.js';
+
+export interface AppDeps {
+  pool: Pool;
+  sqs: SQSClient;
+  queueUrl: string;
+  logger: Logger;
+  jwtSigningKey: string;
+  jwtTtlSeconds: number;
+  secureCookies: boolean;
+  colour?: string | undefined;
+  buildId: string;
+  throttleLimits?: ThrottleLimits;
+}
+
+export interface App {
+  express: Express;
+  catalogue: Catalogue;
+  revocations: RevocationList;
+  /** Loads the catalogue and starts the background refreshes. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export const BODY_LIMIT = '16kb';
+
+/** Builds the API; never listens and never reads the environment (main.ts does both). */
+export function createApp(deps: AppDeps): App {
+  const { pool, logger } = deps;
+  const identity: Record<string, string> = {
+    buildId: deps.buildId,
+    ...(deps.colour ? { colour: deps.colour } : {}),
+  };
+
+  const tokens = createTokenService(deps.jwtSigningKey, deps.jwtTtlSeconds);
+  const authRepo = createAuthRepository(pool);
+  const revocations = createRevocationList(authRepo, logger);
+  const catalogue = createCatalogue(createProductsRepository(pool), logger);
+  const csrf = createCsrf(deps.jwtSigningKey, deps.secureCookies);
+  const auth = createAuthService({
+    repo: authRepo,
+    tokens,
+    throttle: createLoginThrottle(deps.throttleLimits),
+    revoked: revocations,
+  });
+  const orders = createOrdersService({
+    catalogue,
+    repo: createOrdersRepository(pool),
+    producer: createOrderProducer(deps.sqs, deps.queueUrl),
+    logger,
+  });
+  const openapi = buildOpenApi(deps.buildId);
+
+  const app = express();
+  app.disable('x-powered-by');
+  // nginx on loopback is the only proxy: trust its X-Forwarded-For for the client address.
+  app.set('trust proxy', 'loopback');
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => requestIdOf(res as unknown as { locals: Record<string, unknown> }),
+      customProps: (_req, res) => ({
+        requestId: requestIdOf(res as unknown as { locals: Record<string, unknown> }),
+      }),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      },
+      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+    }),
+  );
+  app.use((_req, res, next) => {
+    if (deps.colour) res.setHeader('x-echobase-colour', deps.colour);
+    res.setHeader('x-echobase-build', deps.buildId);
+    next();
+  });
+  app.use(helmet());
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(cookieParser());
+  app.use(readSession(tokens, revocations));
+
+  app.use(
+    '/health',
+    healthRoutes({ pool, sqs: deps.sqs, queueUrl: deps.queueUrl, catalogue, identity }),
+  );
+
+  const api = express.Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  api.use(csrf.protect, csrf.csrfErrors);
+  api.use('/auth', authRoutes({ auth, csrf, tokens, secureCookie: deps.secureCookies }));
+  api.use('/products', productRoutes(catalogue));
+  api.use('/orders', orderRoutes(orders));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  return {
+    express: app,
+    catalogue,
+    revocations,
+    async start() {
+      await catalogue.start();
+      await revocations.refresh();
+      revocations.start();
+    },
+    stop() {
+      catalogue.stop();
+      revocations.stop();
+    },
+  };
+}

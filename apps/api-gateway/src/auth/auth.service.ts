@@ -1,0 +1,54 @@
+import { AppError } from '@echobase/infra/errors';
+import type { AuthRepository } from './auth.repository.js';
+import type { LoginBody, RegisterBody } from './auth.schemas.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { RevocationList } from './revocations.js';
+import type { LoginThrottle } from './throttle.js';
+import type { SessionClaims, TokenService } from './tokens.js';
+
+export interface SignedIn {
+  user: { id: number; email: string };
+  token: string;
+}
+
+export function createAuthService(deps: {
+  repo: AuthRepository;
+  tokens: TokenService;
+  throttle: LoginThrottle;
+  revoked: RevocationList;
+}) {
+  const { repo, tokens, throttle, revoked } = deps;
+
+  function signIn(user: { id: number; email: string }): SignedIn {
+    return { user, token: tokens.issue(user).token };
+  }
+
+  return {
+    async register(input: RegisterBody): Promise<SignedIn> {
+      const hash = await hashPassword(input.password);
+      const id = await repo.insertUser(input.email, hash);
+      if (id === null) throw new AppError('conflict', 'an account with this email already exists');
+      return signIn({ id, email: input.email });
+    },
+
+    async login(input: LoginBody, clientIp: string): Promise<SignedIn> {
+      await throttle.check(input.email, clientIp);
+      const user = await repo.findUserByEmail(input.email);
+      // Always one hash verification, found or not: the answer takes the same time either way.
+      const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
+      if (!user || !ok) {
+        await throttle.failed(input.email, clientIp);
+        throw new AppError('unauthenticated', 'wrong email or password');
+      }
+      await throttle.succeeded(input.email, clientIp);
+      return signIn({ id: user.id, email: user.email });
+    },
+
+    async logout(session: SessionClaims): Promise<void> {
+      const expiresAt = session.expiresAt * 1000;
+      await repo.revokeSession(session.sid, session.userId, new Date(expiresAt));
+      revoked.add(session.sid, expiresAt);
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+export const SESSION_COOKIE = 'echobase_session';
+const ISSUER = 'echobase';
+const AUDIENCE = 'echobase-web';
+/** Pinned: a token signed any other way (including `alg: none`) is rejected. */
+const ALGORITHM = 'HS256';
+
+export interface SessionClaims {
+  userId: number;
+  email: string;
+  /** The session id: logout revokes it. */
+  sid: string;
+  expiresAt: number;
+}
+
+export interface TokenService {
+  issue(user: { id: number; email: string }): { token: string; claims: SessionClaims };
+  /** The claims of a valid token, or null for anything else (tampered, expired, wrong alg…). */
+  verify(token: string): SessionClaims | null;
+  readonly ttlSeconds: number;
+}
+
+export function createTokenService(signingKey: string, ttlSeconds: number): TokenService {
+  return {
+    ttlSeconds,
+    issue(user) {
+      const sid = randomBytes(16).toString('base64url');
+      const token = jwt.sign({ email: user.email, sid }, signingKey, {
+        algorithm: ALGORITHM,
+        subject: String(user.id),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        expiresIn: ttlSeconds,
+      });
+      const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
+      return { token, claims: { userId: user.id, email: user.email, sid, expiresAt } };
+    },
+    verify(token) {
+      try {
+        const payload = jwt.verify(token, signingKey, {
+          algorithms: [ALGORITHM],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        });
+        if (typeof payload === 'string') return null;
+        const userId = Number(payload.sub);
+        if (!Number.isSafeInteger(userId) || userId <= 0) return null;
+        if (typeof payload.sid !== 'string' || typeof payload.email !== 'string') return null;
+        return { userId, email: payload.email, sid: payload.sid, expiresAt: payload.exp ?? 0 };
+      } catch {
+        return null;
+      }
+    },
+  };
+}

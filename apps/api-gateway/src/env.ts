@@ -1,0 +1,34 @@
+import { awsEnv, dbEnv, logEnv, parseEnv, portNumber } from '@echobase/infra/env';
+import { z } from 'zod';
+
+/** The one place the API gateway reads process.env; every bad or missing key is named at start. */
+const schema = z.object({
+  ...dbEnv.shape,
+  ...awsEnv.shape,
+  ...logEnv.shape,
+  PORT: portNumber.default(3101),
+  /** Listen address; loopback unless the stack runs in a container. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  JWT_SECRET_NAME: z.string().min(1, 'must not be empty'),
+  ORDERS_QUEUE_URL: z.url({ error: 'must be a URL' }),
+  COLOUR: z.enum(['blue', 'green']).optional(),
+  BUILD_ID: z.string().min(1).max(64).default('dev'),
+  /** Session lifetime. */
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(8 * 3600),
+  /** Off only for plain-HTTP development without localhost; never in production. */
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+export type Env = z.output<typeof schema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return parseEnv(schema, source);
+}

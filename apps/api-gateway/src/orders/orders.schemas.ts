@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+export const placeOrderBody = z
+  .object({
+    productId: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .positive('must be positive')
+      .max(2_147_483_647, 'is too large'),
+    quantity: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100'),
+  })
+  .strict();
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+/** Chosen by the client, one per order it means to place: a retry sends the same one. */
+export const idempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string({ error: 'is required' })
+    .regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'must be 8–128 letters, digits or _ . : -'),
+});
+
+export const orderIdParams = z
+  .object({ id: z.uuid({ error: 'must be an order id (UUID)' }) })
+  .strict();
+
+export const ORDER_STATUSES = ['queued', 'completed', 'failed'] as const;
+
+export const acceptedResponse = z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES) });
+
+export const orderResponse = z.object({
+  orderId: z.uuid(),
+  productId: z.number().int(),
+  productSku: z.string(),
+  productName: z.string(),
+  unitPrice: z.string(),
+  quantity: z.number().int(),
+  total: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  createdAt: z.iso.datetime(),
+});
+export type OrderView = z.infer<typeof orderResponse>;
+
+export const orderPage = z.object({
+  items: z.array(orderResponse),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  total: z.number().int(),
+});

@@ -1,0 +1,137 @@
+import { isDatabaseUnavailable } from '@echobase/infra/db';
+import { AppError } from '@echobase/infra/errors';
+import type { Logger } from '@echobase/infra/logger';
+import { fromCents, type OrderPlaced, toCents } from '@echobase/infra/queue';
+import { v5 as uuidv5 } from 'uuid';
+import type { Catalogue } from '../products/catalogue.js';
+import type { OrderProducer } from './orders.queue.js';
+import type { OrdersRepository } from './orders.repository.js';
+import type { OrderView, PlaceOrderBody } from './orders.schemas.js';
+
+/** Order ids are UUIDv5 of (user, Idempotency-Key) in this namespace: a retry gets the same id. */
+export const ORDER_ID_NAMESPACE = '3d1c8a52-6f0e-4f7b-9a6c-2b8e1d4c7f90';
+
+export function orderIdFor(userId: number, idempotencyKey: string): string {
+  return uuidv5(`${userId}:${idempotencyKey}`, ORDER_ID_NAMESPACE);
+}
+
+export interface Accepted {
+  orderId: string;
+  status: OrderView['status'];
+  replayed: boolean;
+}
+
+const DB_BEST_EFFORT_MS = 1000;
+
+export function createOrdersService(deps: {
+  catalogue: Catalogue;
+  repo: OrdersRepository;
+  producer: OrderProducer;
+  logger: Logger;
+}) {
+  const { catalogue, repo, producer, logger } = deps;
+
+  /**
+   * Database work that helps but is not needed to accept an order: skipped (undefined) when
+   * the database is unreachable or slow, so orders are accepted through an outage.
+   */
+  async function bestEffort<T>(
+    what: string,
+    requestId: string,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), DB_BEST_EFFORT_MS);
+    });
+    try {
+      const result = await Promise.race([work(), timeout]);
+      if (result === undefined)
+        logger.warn({ requestId, what }, 'database slow; accepting the order without it');
+      return result;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      logger.warn(
+        { requestId, what, code: (error as { code?: string }).code },
+        'database unavailable; accepting the order without it',
+      );
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async place(
+      userId: number,
+      input: PlaceOrderBody,
+      idempotencyKey: string,
+      requestId: string,
+    ): Promise<Accepted> {
+      const product = catalogue.get(input.productId);
+      if (!product)
+        throw new AppError('unprocessable', `product ${input.productId} does not exist`);
+      const orderId = orderIdFor(userId, idempotencyKey);
+
+      const existing = await bestEffort(
+        'idempotency check',
+        requestId,
+        async () => (await repo.findOwn(orderId, userId)) ?? null,
+      );
+      if (existing) {
+        if (existing.productId !== input.productId || existing.quantity !== input.quantity) {
+          throw new AppError(
+            'conflict',
+            'this Idempotency-Key was already used for a different order',
+          );
+        }
+        return { orderId, status: existing.status, replayed: true };
+      }
+
+      const message: OrderPlaced = {
+        type: 'order.placed',
+        version: 1,
+        orderId,
+        userId,
+        productId: product.id,
+        productSku: product.sku,
+        productName: product.name,
+        unitPrice: product.price,
+        quantity: input.quantity,
+        total: fromCents(toCents(product.price) * input.quantity),
+        idempotencyKey,
+        requestId,
+        placedAt: new Date().toISOString(),
+      };
+      try {
+        await producer.send(message);
+      } catch (error) {
+        logger.error({ requestId, err: error }, 'cannot put the order on the queue');
+        throw new AppError(
+          'unavailable',
+          'the order could not be queued; retry with the same Idempotency-Key',
+          {
+            retryAfter: 1,
+          },
+        );
+      }
+      await bestEffort('record as queued', requestId, async () => {
+        await repo.insertQueued(message);
+        return true;
+      });
+      return { orderId, status: 'queued', replayed: false };
+    },
+
+    async get(userId: number, orderId: string): Promise<OrderView> {
+      const order = await repo.findOwn(orderId, userId);
+      // Someone else's order is "not found" too: its existence is not the caller's business.
+      if (!order) throw new AppError('not_found', 'no such order');
+      return order;
+    },
+
+    list(userId: number, page: number, pageSize: number) {
+      return repo.listOwn(userId, page, pageSize);
+    },
+  };
+}
+export type OrdersService = ReturnType<typeof createOrdersService>;

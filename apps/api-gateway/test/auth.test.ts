@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, type Harness, type Json, startApi } from './support.js';
+
+let api: Harness;
+beforeAll(async () => {
+  api = await startApi({
+    throttleLimits: { perAccountAndClient: 5, perClient: 30, blockSeconds: 900 },
+  });
+});
+afterAll(() => api.close());
+
+describe('auth', () => {
+  it('registers, signs in with an HttpOnly Secure SameSite=Strict cookie, and knows who you are', async () => {
+    const client = new Client(api.url);
+    await client.fetchCsrf();
+    const email = `Alice-${Date.now()}@Example.COM`;
+    const reg = await client.request('POST', '/api/v1/auth/register', {
+      json: { email, password: 'a long password 123' },
+    });
+    expect(reg.status).toBe(201);
+    expect(reg.body.user.email).toBe(email.toLowerCase());
+    const cookie = reg.headers.getSetCookie().find((c) => c.startsWith('echobase_session='));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+
+    const me = await client.request('GET', '/api/v1/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user).toEqual({ id: reg.body.user.id, email: email.toLowerCase() });
+
+    const fresh = new Client(api.url);
+    await fresh.fetchCsrf();
+    const login = await fresh.request('POST', '/api/v1/auth/login', {
+      json: { email, password: 'a long password 123' },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(reg.body.user.id);
+  });
+
+  it('stores an argon2id hash, never the password', async () => {
+    const client = new Client(api.url);
+    const user = await client.registerNew();
+    const [rows] = await api.pool.query('SELECT password_hash AS h FROM users WHERE id = ?', [
+      user.id,
+    ]);
+    const hash = (rows as { h: string }[])[0]?.h ?? '';
+    expect(hash).toMatch(/^\$argon2id\$/);
+    expect(hash).not.toContain(user.password);
+  });
+
+  it('refuses a duplicate account with 409', async () => {
+    const client = new Client(api.url);
+    const user = await client.registerNew();
+    const again = new Client(api.url);
+    await again.fetchCsrf();
+    const reply = await again.request('POST', '/api/v1/auth/register', {
+      json: { email: user.email, password: user.password },
+    });
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.code).toBe('conflict');
+  });
+
+  it('answers a wrong password and an unknown user alike', async () => {
+    const client = new Client(api.url);
+    const user = await client.registerNew();
+    const other = new Client(api.url);
+    await other.fetchCsrf();
+    const wrong = await other.request('POST', '/api/v1/auth/login', {
+      json: { email: user.email, password: 'not it at all 1' },
+    });
+    const unknown = await other.request('POST', '/api/v1/auth/login', {
+      json: { email: `nobody-${Date.now()}@example.com`, password: 'not it at all 1' },
+    });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    expect(wrong.body.error.message).toBe(unknown.body.error.message);
+    expect(wrong.text).not.toContain('not it at all 1');
+  });
+
+  it('really revokes a session on logout: the old cookie no longer works', async () => {
+    const client = new Client(api.url);
+    await client.registerNew();
+    const stolen = client.cookieHeader();
+    const out = await client.request('POST', '/api/v1/auth/logout');
+    expect(out.status).toBe(200);
+    expect(client.cookies.has('echobase_session')).toBe(false);
+    const replay = await fetch(`${api.url}/api/v1/auth/me`, { headers: { cookie: stolen } });
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as Json).error.code).toBe('unauthenticated');
+  });
+
+  it('throttles one account from one client, without locking its owner out elsewhere', async () => {
+    const owner = new Client(api.url);
+    const user = await owner.registerNew();
+    const attacker = new Client(api.url);
+    await attacker.fetchCsrf();
+    const from = { 'x-forwarded-for': '203.0.113.9' };
+    for (let i = 0; i < 5; i++) {
+      const r = await attacker.request('POST', '/api/v1/auth/login', {
+        json: { email: user.email, password: `guess ${i} wrong` },
+        headers: from,
+      });
+      expect(r.status).toBe(401);
+    }
+    const blocked = await attacker.request('POST', '/api/v1/auth/login', {
+      json: { email: user.email, password: user.password },
+      headers: from,
+    });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('too_many_requests');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    const elsewhere = new Client(api.url);
+    await elsewhere.fetchCsrf();
+    const ok = await elsewhere.request('POST', '/api/v1/auth/login', {
+      json: { email: user.email, password: user.password },
+      headers: { 'x-forwarded-for': '198.51.100.7' },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('requires the CSRF token on every state-changing request', async () => {
+    const client = new Client(api.url);
+    await client.registerNew();
+    for (const [path, json] of [
+      ['/api/v1/orders', { productId: 1, quantity: 1 }],
+      ['/api/v1/auth/logout', undefined],
+    ] as const) {
+      const missing = await client.request('POST', path, {
+        json,
+        csrf: false,
+        headers: { 'idempotency-key': 'csrf-test-key' },
+      });
+      expect(missing.status, path).toBe(403);
+      expect(missing.body.error.code).toBe('csrf_failed');
+      const forged = await client.request('POST', path, {
+        json,
+        headers: { 'x-csrf-token': 'forged', 'idempotency-key': 'csrf-test-key' },
+      });
+      expect(forged.status, path).toBe(403);
+    }
+    const anonymous = new Client(api.url);
+    const noToken = await anonymous.request('POST', '/api/v1/auth/login', {
+      json: { email: 'a@example.com', password: 'x' },
+    });
+    expect(noToken.status).toBe(403);
+  });
+});
+
+describe('products', () => {
+  it('lists the catalogue with prices from the database, paginated', async () => {
+    const client = new Client(api.url);
+    const first = await client.request('GET', '/api/v1/products?pageSize=5');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ page: 1, pageSize: 5, total: 11 });
+    expect(first.body.items[0]).toEqual({
+      id: 1,
+      sku: 'QS-001',
+      name: 'Quantum Stabilizer',
+      price: '249.99',
+    });
+    const last = await client.request('GET', '/api/v1/products?page=3&pageSize=5');
+    expect(last.body.items.map((p: { sku: string }) => p.sku)).toEqual(['WC-606']);
+  });
+});
+
+describe('health, headers and the API description', () => {
+  it('reports liveness and readiness with each dependency', async () => {
+    const live = await fetch(`${api.url}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${api.url}/health/ready`);
+    const body = (await ready.json()) as Json;
+    expect(ready.status).toBe(200);
+    expect(body.status).toBe('ready');
+    for (const check of ['database', 'schema', 'queue', 'secrets', 'catalogue'])
+      expect(body.checks[check].ok, check).toBe(true);
+  });
+
+  it('sets security headers, the request id, colour and build', async () => {
+    const res = await fetch(`${api.url}/api/v1/products`, {
+      headers: { 'x-request-id': 'trace-me-123' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-me-123');
+    expect(res.headers.get('x-echobase-colour')).toBe('blue');
+    expect(res.headers.get('x-echobase-build')).toBe('test');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('serves an OpenAPI document built from the validation schemas', async () => {
+    const res = await fetch(`${api.url}/api/v1/openapi.json`);
+    const doc = (await res.json()) as Json;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/register',
+        '/api/v1/auth/login',
+        '/api/v1/orders',
+        '/api/v1/orders/{id}',
+        '/api/v1/products',
+      ]),
+    );
+    const body = doc.paths['/api/v1/orders'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+  });
+});

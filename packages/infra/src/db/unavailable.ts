@@ -1,0 +1,38 @@
+/**
+ * True when an error means "the database cannot be reached right now" (worth waiting for),
+ * as opposed to a problem with the data or the SQL (never fixed by waiting).
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'POOL_CLOSED',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as {
+    code?: string;
+    errno?: number;
+    message?: string;
+    fatal?: boolean;
+    cause?: unknown;
+  };
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  // MariaDB 1927: connection killed during shutdown.
+  if (e.errno === 1927 || e.errno === 1053) return true;
+  if (
+    typeof e.message === 'string' &&
+    /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(e.message)
+  )
+    return true;
+  return e.cause !== undefined && isDatabaseUnavailable(e.cause);
+}
