@@ -78,6 +78,8 @@ describe('docker runtime', () => {
     const keep = recorder();
     await dockerTeardown(ctx, false, keep.docker);
     expect(keep.calls[0]?.args.slice(-1)).toEqual(['down']);
+    // compose interpolates the whole file even for down: the variable must be set, to anything
+    expect(keep.calls[0]?.env?.MARIADB_ROOT_PASSWORD).toBeTruthy();
     const wipe = recorder();
     await dockerTeardown(ctx, true, wipe.docker);
     expect(wipe.calls[0]?.args.slice(-2)).toEqual(['down', '--volumes']);

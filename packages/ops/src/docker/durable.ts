@@ -28,6 +28,12 @@ export const execDocker: DockerExec = async (args, env) => {
   }
 };
 
+/**
+ * Compose interpolates every variable for every command, so `ps` and `down` need the root
+ * password variable set too; they never use its value.
+ */
+const NOT_STARTING = { MARIADB_ROOT_PASSWORD: 'unused-by-this-command' };
+
 /** `docker compose` pointed at the environment's durable project, env file and compose file. */
 export function composeArgs(
   ctx: Pick<NativeContext, 'env' | 'paths'>,
@@ -95,7 +101,7 @@ export async function dockerTeardown(
 ): Promise<TeardownResult> {
   await ctx.report.step(
     'compose',
-    () => docker(composeArgs(ctx, 'down', ...(volumes ? ['--volumes'] : []))),
+    () => docker(composeArgs(ctx, 'down', ...(volumes ? ['--volumes'] : [])), NOT_STARTING),
     () => (volumes ? 'containers and volumes removed' : 'containers removed, volumes kept'),
   );
   return { stopped: [...DURABLE_SERVICES], deleted: volumes };
@@ -105,7 +111,7 @@ export async function dockerStatus(
   ctx: NativeContext,
   docker: DockerExec = execDocker,
 ): Promise<ServiceStatus[]> {
-  const out = await docker(composeArgs(ctx, 'ps', '--all', '--format', 'json'));
+  const out = await docker(composeArgs(ctx, 'ps', '--all', '--format', 'json'), NOT_STARTING);
   // Compose prints one JSON object per line (newer) or one array (older).
   const rows = out
     .trim()

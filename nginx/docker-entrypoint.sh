@@ -1,0 +1,29 @@
+#!/bin/sh
+# Renders the load balancer's config from echobase.conf.template, then runs nginx in the
+# foreground. Only the listed ${NAME} placeholders are filled, so nginx's own $variables pass
+# through; a missing value or a placeholder left unfilled is an error, never an empty string in
+# a live config (the same rule as the native runtime's renderer).
+set -eu
+
+template=${NGINX_TEMPLATE:-/etc/nginx/echobase.conf.template}
+conf=${NGINX_CONF:-/etc/nginx/nginx.conf}
+
+for name in NGINX_USER NGINX_LOG_DIR NGINX_PID_FILE NGINX_TEMP_DIR \
+  LB_BIND LB_ADMIN_BIND LB_PRODUCTION_PORT LB_BLUE_PORT LB_GREEN_PORT LB_ADMIN_PORT; do
+  if [ -z "$(printenv "$name" || true)" ]; then
+    echo "docker-entrypoint: $name is not set" >&2
+    exit 1
+  fi
+done
+
+# shellcheck disable=SC2016 # the list is for envsubst, not the shell
+envsubst '${NGINX_USER} ${LB_BIND} ${LB_ADMIN_BIND} ${LB_PRODUCTION_PORT} ${LB_BLUE_PORT} ${LB_GREEN_PORT} ${LB_ADMIN_PORT} ${NGINX_LOG_DIR} ${NGINX_PID_FILE} ${NGINX_TEMP_DIR}' \
+  <"$template" >"$conf"
+
+# shellcheck disable=SC2016 # a literal ${NAME}, not an expansion
+if left=$(grep -o '\${[A-Z][A-Z0-9_]*}' "$conf"); then
+  echo "docker-entrypoint: no value for $(echo "$left" | sort -u | tr '\n' ' ')in $template" >&2
+  exit 1
+fi
+
+exec nginx -c "$conf" -g 'daemon off;'

@@ -1,0 +1,282 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  COLOURS,
+  type Colour,
+  type DurablePorts,
+  durableNames,
+  ENVIRONMENTS,
+  type EnvName,
+  PORT_PLAN,
+} from './plan.js';
+
+/**
+ * The docker runtime's files, held against the port plan: the durable env files, the durable
+ * compose file, the colour stacks and the nginx image. No Docker engine is needed: Debian's
+ * docker-compose renders the files with `config`.
+ */
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
+
+interface ComposeService {
+  image?: string;
+  container_name?: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  networks?: Record<string, { name?: string; external?: boolean }>;
+  volumes?: Record<string, { name?: string }>;
+}
+
+const COMPOSE_FILES = [
+  'durable/docker-compose.yml',
+  'docker-compose.yml',
+  ...COLOURS.map((c) => `docker-compose.${c}.yml`),
+];
+
+/** `${NAME}` as compose writes it (built, so the linter does not take it for a slip). */
+const ref = (name: string) => `\${${name}}`;
+
+/** KEY=VALUE lines; blank lines and # comments ignored. */
+function readEnvFile(env: EnvName): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of read(`durable/.env.${env}`).split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 1) throw new Error(`durable/.env.${env}: not KEY=VALUE: ${line}`);
+    const key = line.slice(0, eq);
+    if (key in values) throw new Error(`durable/.env.${env}: ${key} is set twice`);
+    values[key] = line.slice(eq + 1);
+  }
+  return values;
+}
+
+/** What the env file must say: the plan, nothing more. */
+function planEnvFile(env: EnvName): Record<string, string> {
+  const d = PORT_PLAN[env].durable;
+  return {
+    ECHOBASE_ENV: env,
+    COMPOSE_PROJECT_NAME: durableNames(env).composeProject,
+    MARIADB_PORT: String(d.mariadb),
+    AWS_PORT: String(d.aws),
+    LB_PRODUCTION_PORT: String(d.lbProduction),
+    LB_BLUE_PORT: String(d.lbBlue),
+    LB_GREEN_PORT: String(d.lbGreen),
+    LB_ADMIN_PORT: String(d.lbAdmin),
+    PROMETHEUS_PORT: String(d.prometheus),
+  };
+}
+
+/**
+ * `docker-compose <args> config`, parsed. A clean environment, so a stray ECHOBASE_ENV or
+ * BUILD_ID in the caller's shell cannot change what the files render to.
+ */
+function composeConfig(args: string[], extraEnv: Record<string, string> = {}): ComposeFile {
+  const result = spawnSync('docker-compose', [...args, 'config'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...extraEnv },
+  });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new Error(
+      'docker-compose is not installed; run ./scripts/install-deps.sh (it installs Debian docker-compose, which validates the compose files)',
+    );
+  }
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`docker-compose ${args.join(' ')} config failed:\n${result.stderr}`);
+  }
+  return parse(result.stdout) as ComposeFile;
+}
+
+function service(file: ComposeFile, name: string): ComposeService {
+  const found = file.services[name];
+  if (!found) throw new Error(`no service ${name}`);
+  return found;
+}
+
+/** docker-compose 1.29 renders short port syntax with the protocol: `127.0.0.1:1:2/tcp`. */
+const ports = (s: ComposeService) => (s.ports ?? []).map((p) => p.replace(/\/tcp$/, ''));
+
+/** The durable layer's published ports, by service: [host, container] pairs. */
+function durablePorts(env: EnvName): Record<string, [number, number][]> {
+  const d = PORT_PLAN[env].durable;
+  const lb = [d.lbProduction, d.lbBlue, d.lbGreen, d.lbAdmin];
+  return {
+    mariadb: [[d.mariadb, 3306]],
+    aws: [[d.aws, 5000]],
+    nginx: lb.map((p) => [p, p]),
+    prometheus: [[d.prometheus, 9090]],
+  };
+}
+
+describe('durable env files', () => {
+  it.each(ENVIRONMENTS)('.env.%s holds exactly the port plan, no more keys', (env) => {
+    expect(readEnvFile(env)).toEqual(planEnvFile(env));
+  });
+});
+
+describe('durable/docker-compose.yml', () => {
+  const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
+  const services = ['mariadb', 'aws', 'nginx', 'prometheus'];
+
+  it('has the durable services and nothing else', () => {
+    expect(Object.keys(file.services).sort()).toEqual([...services].sort());
+  });
+
+  it('names containers, the network and the volumes from ECHOBASE_ENV', () => {
+    const prefix = `echobase-${ref('ECHOBASE_ENV')}-durable`;
+    for (const name of services) {
+      expect(service(file, name).container_name).toBe(`${prefix}-${name}`);
+    }
+    expect(file.networks?.durable?.name).toBe(`${prefix}-network`);
+    expect(file.volumes).toEqual({
+      'mariadb-data': { name: `${prefix}-mariadb-data` },
+      'prometheus-data': { name: `${prefix}-prometheus-data` },
+    });
+  });
+
+  it('publishes every port on 127.0.0.1 from the env file variables', () => {
+    expect(ports(service(file, 'mariadb'))).toEqual([`127.0.0.1:${ref('MARIADB_PORT')}:3306`]);
+    expect(ports(service(file, 'aws'))).toEqual([`127.0.0.1:${ref('AWS_PORT')}:5000`]);
+    expect(ports(service(file, 'prometheus'))).toEqual([
+      `127.0.0.1:${ref('PROMETHEUS_PORT')}:9090`,
+    ]);
+    expect(ports(service(file, 'nginx'))).toEqual(
+      ['LB_PRODUCTION_PORT', 'LB_BLUE_PORT', 'LB_GREEN_PORT', 'LB_ADMIN_PORT'].map(
+        (v) => `127.0.0.1:${ref(v)}:${ref(v)}`,
+      ),
+    );
+  });
+
+  it('takes the MariaDB root password from the process environment, and requires it', () => {
+    expect(service(file, 'mariadb').environment?.MARIADB_ROOT_PASSWORD).toMatch(
+      /^\$\{MARIADB_ROOT_PASSWORD:\?.+\}$/,
+    );
+  });
+
+  it('runs the AWS endpoint on the moto version the native runtime pins', () => {
+    const pinned = read('packages/ops/native/requirements.txt').match(/^moto==(\S+)$/m)?.[1];
+    expect(pinned).toBeDefined();
+    expect(service(file, 'aws').image).toBe(`motoserver/moto:${pinned}`);
+  });
+
+  it.each(ENVIRONMENTS)('renders for %s with the plan ports and names', (env) => {
+    const config = composeConfig(
+      ['--env-file', `durable/.env.${env}`, '-f', 'durable/docker-compose.yml'],
+      { MARIADB_ROOT_PASSWORD: 'not-a-real-password' },
+    );
+    const names = durableNames(env);
+    for (const name of services) {
+      expect(service(config, name).container_name).toBe(names.container(name));
+    }
+    expect(config.networks?.durable?.name).toBe(names.network);
+    expect(config.volumes?.['mariadb-data']?.name).toBe(names.volume('mariadb'));
+    expect(config.volumes?.['prometheus-data']?.name).toBe(names.volume('prometheus'));
+    for (const [name, expected] of Object.entries(durablePorts(env))) {
+      expect(ports(service(config, name)), name).toEqual(
+        expected.map(([host, inside]) => `127.0.0.1:${host}:${inside}`),
+      );
+    }
+    expect(service(config, 'nginx').environment?.LB_ADMIN_PORT).toBe(
+      String(PORT_PLAN[env].durable.lbAdmin),
+    );
+  });
+});
+
+describe('durable/README.md', () => {
+  it('lists every durable port exactly as the plan has them', () => {
+    const rows = read('durable/README.md')
+      .split('\n')
+      .filter((line) => /^\| [^|]+\| \d+ +\| \d+ +\|$/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const table = Object.fromEntries(rows.map(([, label, ...ports]) => [label, ports.slice(0, 2)]));
+    const labels: Record<keyof DurablePorts, string> = {
+      mariadb: 'MariaDB',
+      aws: 'AWS endpoint (Secrets Manager, KMS, SQS)',
+      lbProduction: 'load balancer: production',
+      lbBlue: 'load balancer: straight to blue',
+      lbGreen: 'load balancer: straight to green',
+      lbAdmin: 'load balancer: admin (loopback only)',
+      prometheus: 'Prometheus',
+    };
+    expect(table).toEqual(
+      Object.fromEntries(
+        Object.entries(labels).map(([key, label]) => [
+          label,
+          ENVIRONMENTS.map((env) => String(PORT_PLAN[env].durable[key as keyof DurablePorts])),
+        ]),
+      ),
+    );
+  });
+});
+
+describe('colour stacks', () => {
+  const colourPorts = (colour: Colour) => {
+    const p = PORT_PLAN.devlocal.colours[colour];
+    return { 'api-gateway': p.api, 'order-processor': p.processorHealth, frontend: p.frontend };
+  };
+
+  it.each(COLOURS)(
+    '%s renders with its plan ports on 127.0.0.1, on the durable network',
+    (colour) => {
+      const config = composeConfig([
+        '-f',
+        'docker-compose.yml',
+        '-f',
+        `docker-compose.${colour}.yml`,
+        '-p',
+        `echobase-${colour}`,
+      ]);
+      for (const [name, port] of Object.entries(colourPorts(colour))) {
+        const s = service(config, name);
+        expect(s.container_name).toBe(`echobase-${colour}-${name}`);
+        expect(s.environment?.COLOUR).toBe(colour);
+        expect(ports(s), name).toEqual([`127.0.0.1:${port}:${port}`]);
+      }
+      expect(config.networks?.durable).toEqual({
+        external: true,
+        name: durableNames('devlocal').network,
+      });
+    },
+  );
+});
+
+describe('images', () => {
+  /** A tag (or digest) other than latest: `name:tag`, `registry:port/name:tag`, `name@sha256:…`. */
+  const isPinned = (image: string) => {
+    const last = image.split('/').at(-1) ?? '';
+    const tag = last.includes('@') ? 'digest' : last.split(':')[1];
+    return tag !== undefined && tag !== '' && tag !== 'latest';
+  };
+
+  it('pins every image of every compose file, never latest', () => {
+    for (const path of COMPOSE_FILES) {
+      const file = parse(read(path)) as ComposeFile;
+      const overridesOnly = /\.(blue|green)\.yml$/.test(path);
+      for (const [name, s] of Object.entries(file.services)) {
+        if (s.image === undefined && overridesOnly) continue;
+        expect(s.image, `${path} ${name} has no image`).toBeDefined();
+        expect(isPinned(s.image ?? ''), `${path} ${name}: ${s.image}`).toBe(true);
+      }
+    }
+  });
+
+  it('builds the nginx image from a pinned base', () => {
+    const from = read('nginx/Dockerfile').match(/^FROM\s+(\S+)/m)?.[1] ?? '';
+    expect(isPinned(from), from).toBe(true);
+  });
+
+  it('fills every placeholder of the nginx template in the image entrypoint', () => {
+    const placeholders = (text: string) =>
+      [...new Set(text.match(/\$\{[A-Z][A-Z0-9_]*\}/g))].sort();
+    const envsubstList = read('nginx/docker-entrypoint.sh').match(/envsubst '([^']*)'/)?.[1] ?? '';
+    expect(placeholders(envsubstList)).toEqual(placeholders(read('nginx/echobase.conf.template')));
+  });
+});
