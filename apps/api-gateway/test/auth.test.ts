@@ -7,7 +7,7 @@ beforeAll(async () => {
     throttleLimits: { perAccountAndClient: 5, perClient: 30, blockSeconds: 900 },
   });
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 
 describe('auth', () => {
   it('registers, signs in with an HttpOnly Secure SameSite=Strict cookie, and knows who you are', async () => {
