@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { appEnvironment } from './app-env.js';
+import { prepareDev } from './dev.js';
 import { durableStatus, setupDurable, teardownDurable } from './durable.js';
 import { messageOf, OpsError, UsageError } from './errors.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
@@ -99,6 +100,18 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
       for (const [key, value] of Object.entries(appEnvironment(env, { operator: opts.operator }))) {
         out.write(`${opts.export ? 'export ' : ''}${key}=${value}\n`);
       }
+    });
+
+  program
+    .command('dev')
+    .description('npm run dev support')
+    .exitOverride()
+    .command('prepare')
+    .description(
+      "set up the devlocal durable layer and a dev queue, and write the apps' dev settings",
+    )
+    .action(async () => {
+      await prepareDev(createReporter(err));
     });
 
   return program;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { COLOURS, ENVIRONMENTS, PORT_PLAN } from './plan.js';
+import { COLOURS, DEV_PORTS, ENVIRONMENTS, PORT_PLAN } from './plan.js';
 
 /** The README's port table is for people; this keeps it true to the port plan. */
 async function readmePortTable(): Promise<Map<string, string[]>> {
@@ -58,6 +58,10 @@ describe('README port table', () => {
             }),
           ] as [string, string[]],
       ),
+      [
+        '`npm run dev`: API / processor health / frontend',
+        [`${DEV_PORTS.api} / ${DEV_PORTS.processorHealth} / ${DEV_PORTS.frontend}`, '-'],
+      ],
     ]);
     expect(table).toEqual(expected);
   });

@@ -77,6 +77,13 @@ export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
   },
 };
 
+/**
+ * `npm run dev`: the API and processor in watch mode and Vite's dev server, against the
+ * devlocal durable layer, with their own queue (not a colour's).
+ */
+export const DEV_PORTS = { api: 3001, processorHealth: 3002, frontend: 5173 } as const;
+export const DEV_QUEUE = 'echobase-devlocal-dev-orders';
+
 /** Every host address the stacks bind to natively; the admin listener never leaves loopback. */
 export const LOOPBACK = '127.0.0.1';
 
@@ -125,6 +132,9 @@ export function colourNames(env: EnvName, colour: Colour) {
 export function allPorts(env: EnvName): { label: string; port: number }[] {
   const plan = PORT_PLAN[env];
   const ports = Object.entries(plan.durable).map(([k, port]) => ({ label: `durable.${k}`, port }));
+  if (env === 'devlocal') {
+    for (const [k, port] of Object.entries(DEV_PORTS)) ports.push({ label: `dev.${k}`, port });
+  }
   for (const colour of COLOURS) {
     for (const [k, port] of Object.entries(plan.colours[colour])) {
       ports.push({ label: `${colour}.${k}`, port });
