@@ -4,7 +4,6 @@ import type { Logger } from '@echobase/infra/logger';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { createAuthRepository } from './auth/auth.repository.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createAuthService } from './auth/auth.service.js';
@@ -13,9 +12,10 @@ import { readSession } from './auth/session.js';
 import { createLoginThrottle, type ThrottleLimits } from './auth/throttle.js';
 import { createTokenService } from './auth/tokens.js';
 import { healthRoutes } from './health/health.routes.js';
+import { accessLog } from './http/access-log.js';
 import { createCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
-import { requestId, requestIdOf } from './http/request-id.js';
+import { requestId } from './http/request-id.js';
 import { requireJsonBody } from './http/security.js';
 import { buildOpenApi } from './openapi.js';
 import { createOrderProducer } from './orders/orders.queue.js';
@@ -82,19 +82,8 @@ export function createApp(deps: AppDeps): App {
   // nginx on loopback is the only proxy: trust its X-Forwarded-For for the client address.
   app.set('trust proxy', 'loopback');
   app.use(requestId());
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => requestIdOf(res as unknown as { locals: Record<string, unknown> }),
-      customProps: (_req, res) => ({
-        requestId: requestIdOf(res as unknown as { locals: Record<string, unknown> }),
-      }),
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-      },
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-    }),
-  );
+  app.use(accessLog(logger));
+
   app.use((_req, res, next) => {
     if (deps.colour) res.setHeader('x-echobase-colour', deps.colour);
     res.setHeader('x-echobase-build', deps.buildId);
@@ -115,7 +104,11 @@ export function createApp(deps: AppDeps): App {
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  api.use(csrf.protect, csrf.csrfErrors);
+  // csrf-csrf ignores GET/HEAD/OPTIONS itself; skipping them here saves its work on every read.
+  api.use((req, res, next) =>
+    req.method === 'GET' || req.method === 'HEAD' ? next() : csrf.protect(req, res, next),
+  );
+  api.use(csrf.csrfErrors);
   api.use('/auth', authRoutes({ auth, csrf, tokens, secureCookie: deps.secureCookies }));
   api.use('/products', productRoutes(catalogue));
   api.use('/orders', orderRoutes(orders));

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@echobase/infra/db';
 import { AppError, errorEnvelope } from '@echobase/infra/errors';
 import type { Logger } from '@echobase/infra/logger';
 import type { ErrorRequestHandler, RequestHandler } from 'express';

@@ -1,0 +1,146 @@
+/**
+ * Order intake: POST /api/v1/orders through the API gateway, as a ratio of a bare AWS SDK
+ * SendMessage loop against the same moto, at the same concurrency and duration.
+ * Target: ratio ≥ 0.8. Usage: npm run bench:intake [-- --seconds 10 --connections 16]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { encodeOrderPlaced } from '@echobase/infra/queue';
+import autocannon from 'autocannon';
+import {
+  ensureDurable,
+  freshQueues,
+  print,
+  signIn,
+  sqsClient,
+  startApp,
+  writeResults,
+} from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const API_PORT = 3295;
+
+await ensureDurable();
+const sqs = sqsClient();
+const bareQueues = await freshQueues(sqs, 'bare');
+const apiQueues = await freshQueues(sqs, 'api');
+
+async function bareLoop(): Promise<{ perSecond: number; sent: number; errors: number }> {
+  let sent = 0;
+  let errors = 0;
+  const until = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < until) {
+      const body = encodeOrderPlaced({
+        type: 'order.placed',
+        version: 1,
+        orderId: randomUUID(),
+        userId: 1,
+        productId: 1,
+        productSku: 'QS-001',
+        productName: 'Quantum Stabilizer',
+        unitPrice: '249.99',
+        quantity: 1,
+        total: '249.99',
+        idempotencyKey: randomUUID(),
+        requestId: randomUUID(),
+        placedAt: new Date().toISOString(),
+      });
+      try {
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: bareQueues.queueUrl, MessageBody: body }),
+        );
+        sent++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { perSecond: sent / ((performance.now() - started) / 1000), sent, errors };
+}
+
+async function apiLoad(): Promise<{
+  perSecond: number;
+  accepted: number;
+  errors: number;
+  p99Ms: number;
+}> {
+  const api = await startApp(
+    'api-gateway',
+    { ORDERS_QUEUE_URL: apiQueues.queueUrl, PORT: String(API_PORT) },
+    `http://127.0.0.1:${API_PORT}/health/ready`,
+  );
+  try {
+    const session = await signIn(`http://127.0.0.1:${API_PORT}`);
+    const result = await autocannon({
+      url: `http://127.0.0.1:${API_PORT}`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/orders',
+          setupRequest: (req) => ({
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              cookie: session.cookie,
+              'x-csrf-token': session.csrfToken,
+              'idempotency-key': randomUUID(),
+            },
+            body: JSON.stringify({ productId: 1, quantity: 1 }),
+          }),
+        },
+      ],
+    });
+    const accepted = result['2xx'];
+    return {
+      perSecond: accepted / seconds,
+      accepted,
+      errors: result.non2xx + result.errors,
+      p99Ms: result.latency.p99,
+    };
+  } finally {
+    await api.stop();
+  }
+}
+
+try {
+  print([`order intake: ${connections} concurrent senders for ${seconds} s each`]);
+  const bare = await bareLoop();
+  print([
+    `  bare SDK SendMessage loop: ${bare.perSecond.toFixed(0)} messages/s (${bare.errors} errors)`,
+  ]);
+  const api = await apiLoad();
+  print([
+    `  POST /api/v1/orders:       ${api.perSecond.toFixed(0)} orders/s (${api.errors} errors, p99 ${api.p99Ms} ms)`,
+  ]);
+  const ratio = api.perSecond / bare.perSecond;
+  const file = await writeResults('order-intake', {
+    seconds,
+    connections,
+    bare,
+    api,
+    ratio,
+    target: 0.8,
+    met: ratio >= 0.8,
+  });
+  print([
+    `  ratio ${ratio.toFixed(2)} (target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'})`,
+    `  written to ${file}`,
+  ]);
+} finally {
+  await bareQueues.remove();
+  await apiQueues.remove();
+  sqs.destroy();
+}
