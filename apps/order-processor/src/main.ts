@@ -1,7 +1,129 @@
-// Placeholder: the order processor (SQS consumer → MariaDB, exactly once) is built in the
-// order-flow issue. It exists now so the workspace graph, build and lint already cover it.
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createDbPool } from '@echobase/infra/db';
+import { ConfigError } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
+import { createSqsClient } from '@echobase/infra/queue';
+import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import { type Env, readEnv } from './env.js';
+import { failureCode } from './failures.js';
+import { createHealthServer } from './health.js';
+import { createProcessor } from './processor.js';
 
-createLogger({ name: 'order-processor' }).info(
-  'order-processor placeholder: nothing to consume yet',
-);
+// The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+class StartError extends Error {}
+
+/** The queue's visibility timeout, which also proves at start that the queue exists. */
+async function visibilityTimeoutMs(sqs: SQSClient, queueUrl: string): Promise<number> {
+  try {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    return Number(out.Attributes?.VisibilityTimeout ?? 30) * 1000;
+  } catch (error) {
+    const code = failureCode(error);
+    throw new StartError(
+      code === 'QueueDoesNotExist'
+        ? `the queue ${queueUrl} does not exist (is this colour's stack deployed?)`
+        : `cannot reach the queue ${queueUrl} (${code})`,
+    );
+  }
+}
+
+/** Wires the order processor: settings → secrets → clients → processor + health, and SIGTERM. */
+async function main(env: Env): Promise<void> {
+  const logger = createLogger({
+    name: 'order-processor',
+    level: env.LOG_LEVEL,
+    base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
+  });
+  const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
+  const secrets = createSecretsReader(aws);
+  const login = await secrets
+    .getJson(env.DB_SECRET_NAME, dbCredentialsSchema)
+    .finally(() => secrets.close());
+
+  const sqs = createSqsClient(aws);
+  const shutdownBudgetMs = await visibilityTimeoutMs(sqs, env.ORDERS_QUEUE_URL);
+  const pool = createDbPool({
+    host: env.DB_HOST,
+    port: env.DB_PORT,
+    database: env.DB_NAME,
+    user: login.username,
+    password: login.password,
+    connectionLimit: 5,
+  });
+  const processor = createProcessor({
+    sqs,
+    queueUrl: env.ORDERS_QUEUE_URL,
+    pool,
+    logger,
+    pauseMaxBackoffMs: env.PAUSE_MAX_BACKOFF_MS,
+    afterWrite: env.ORDER_PROCESSOR_CRASH_AFTER_WRITE
+      ? () => process.kill(process.pid, 'SIGKILL')
+      : undefined,
+  });
+  try {
+    await processor.start();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new StartError(`cannot use the database (${failureCode(error)})`);
+  }
+
+  const health = createHealthServer({
+    status: processor.status,
+    checkDatabase: () => processor.checkDatabase(),
+    identity: {
+      service: 'order-processor',
+      buildId: env.BUILD_ID,
+      ...(env.COLOUR ? { colour: env.COLOUR } : {}),
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    health.once('error', (error) =>
+      reject(new StartError(`health port ${env.HEALTH_PORT}: ${failureCode(error)}`)),
+    );
+    health.listen(env.HEALTH_PORT, env.HEALTH_HOST, resolve);
+  });
+  logger.info({ port: env.HEALTH_PORT, host: env.HEALTH_HOST }, 'health endpoints listening');
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'stopping: no new messages, finishing the in-flight batch');
+    // Past the visibility timeout the batch's messages are redelivered anyway: stop waiting.
+    setTimeout(() => {
+      logger.error(
+        { waitedMs: shutdownBudgetMs },
+        'the in-flight batch did not finish within the visibility timeout; exiting, its messages will be redelivered',
+      );
+      process.exit(1);
+    }, shutdownBudgetMs).unref();
+    await processor.stop();
+    health.closeAllConnections();
+    await new Promise((resolve) => health.close(resolve));
+    await pool.end().catch(() => undefined);
+    sqs.destroy();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+let env: Env;
+try {
+  env = readEnv();
+} catch (error) {
+  const problems = error instanceof ConfigError ? error.problems.join('\n  ') : String(error);
+  process.stderr.write(`order-processor: invalid configuration:\n  ${problems}\n`);
+  process.exit(2);
+}
+main(env).catch((error: unknown) => {
+  // StartError and SecretError messages are written for the operator; nothing here holds a value.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`order-processor: failed to start: ${message}\n`);
+  process.exit(1);
+});

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { appEnvironment } from './app-env.js';
 import { prepareDev } from './dev.js';
+import { registerDlqCommands } from './dlq.js';
 import { durableStatus, setupDurable, teardownDurable } from './durable.js';
 import { messageOf, OpsError, UsageError } from './errors.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
@@ -113,6 +114,8 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
     .action(async () => {
       await prepareDev(createReporter(err));
     });
+
+  registerDlqCommands(program, out, err);
 
   return program;
 }

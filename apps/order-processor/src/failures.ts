@@ -1,0 +1,30 @@
+import { isDatabaseUnavailable } from '@echobase/infra/db';
+
+/**
+ * Why a database call failed, which decides what the processor does with the message:
+ * - `db-unavailable`: the database cannot be reached right now. Waiting fixes it, so
+ *   consumption pauses and the message is left alone (not burned towards the DLQ).
+ * - `data`: the database answered and refused this order (a missing user, a broken row).
+ *   Waiting never fixes it, so the message is left for redelivery and, after three receives,
+ *   the dead-letter queue, where an operator looks at it.
+ */
+export type FailureKind = 'db-unavailable' | 'data';
+
+/** mysql2's words for a pooled connection that died without a code on the error. */
+const CLOSED_CONNECTION = /connection is in closed state|Connection lost|Pool is closed/i;
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (isDatabaseUnavailable(error)) return 'db-unavailable';
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string' && CLOSED_CONNECTION.test(message)) return 'db-unavailable';
+  return 'data';
+}
+
+/** A short, value-free description of an error for logs and health answers: its code or name. */
+export function failureCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const e = error as { code?: unknown; name?: unknown };
+  if (typeof e.code === 'string' && e.code) return e.code;
+  if (typeof e.name === 'string' && e.name && e.name !== 'Error') return e.name;
+  return 'error';
+}

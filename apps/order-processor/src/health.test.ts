@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHealthServer, type HealthDeps } from './health.js';
+import type { ProcessorStatus } from './processor.js';
+
+const totals = { completed: 0, failed: 0, poison: 0, rejected: 0 };
+const running: ProcessorStatus = { state: 'running', since: 'now', inFlight: 0, totals };
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function serve(deps: Partial<HealthDeps>) {
+  const server = createHealthServer({
+    status: () => running,
+    checkDatabase: async () => undefined,
+    identity: { service: 'order-processor', buildId: 'test' },
+    ...deps,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  close = () => new Promise((resolve) => server.close(() => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return async (path: string, method = 'GET') => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+    return { status: res.status, body: await res.json() };
+  };
+}
+
+describe('health server', () => {
+  it('is live while the process runs, whatever the database does', async () => {
+    const get = await serve({ checkDatabase: () => Promise.reject(new Error('down')) });
+    expect(await get('/health/live')).toEqual({
+      status: 200,
+      body: { status: 'ok', service: 'order-processor', buildId: 'test' },
+    });
+  });
+
+  it('is ready when polling and the database answers', async () => {
+    const get = await serve({});
+    expect(await get('/health/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('answers 503 paused, with the reason, while paused for an outage', async () => {
+    const get = await serve({
+      status: () => ({
+        ...running,
+        state: 'paused',
+        reason: 'database unavailable (ECONNREFUSED)',
+      }),
+    });
+    expect(await get('/health/ready')).toMatchObject({
+      status: 503,
+      body: { status: 'paused', reason: 'database unavailable (ECONNREFUSED)' },
+    });
+  });
+
+  it('answers 503 when the database stops answering, naming only the error code', async () => {
+    const get = await serve({
+      checkDatabase: () =>
+        Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+        ),
+    });
+    const res = await get('/health/ready');
+    expect(res).toEqual({
+      status: 503,
+      body: {
+        status: 'unavailable',
+        reason: 'database not answering (ECONNREFUSED)',
+        service: 'order-processor',
+        buildId: 'test',
+      },
+    });
+  });
+
+  it.each(['idle', 'stopping', 'stopped'] as const)('answers 503 while %s', async (state) => {
+    const get = await serve({ status: () => ({ ...running, state }) });
+    expect(await get('/health/ready')).toMatchObject({ status: 503, body: { status: state } });
+  });
+
+  it('answers JSON 404 elsewhere and 405 for other methods', async () => {
+    const get = await serve({});
+    expect(await get('/health')).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no such endpoint' } },
+    });
+    expect((await get('/health/ready', 'POST')).status).toBe(405);
+  });
+});

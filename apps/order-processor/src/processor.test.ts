@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Pool } from '@echobase/infra/db';
+import { createLogger } from '@echobase/infra/logger';
+import { encodeOrderPlaced, type OrderPlaced } from '@echobase/infra/queue';
+import { describe, expect, it } from 'vitest';
+import type { OrdersRepository } from './orders.repository.js';
+import { createProcessor } from './processor.js';
+
+/**
+ * The processor's lifecycle against a stand-in queue and repository (the module edges). The real
+ * thing, against moto and MariaDB, is in test/.
+ */
+
+class FakeQueue {
+  visible: Message[] = [];
+  deleted: string[] = [];
+  receives = 0;
+
+  put(order: OrderPlaced) {
+    this.visible.push({
+      MessageId: randomUUID(),
+      ReceiptHandle: randomUUID(),
+      Body: encodeOrderPlaced(order),
+    });
+  }
+
+  client(): SQSClient {
+    return {
+      send: async (
+        command: { constructor: { name: string }; input: Record<string, unknown> },
+        options?: { abortSignal?: AbortSignal },
+      ) => {
+        switch (command.constructor.name) {
+          case 'ReceiveMessageCommand': {
+            this.receives += 1;
+            if (this.visible.length > 0) return { Messages: this.visible.splice(0, 10) };
+            await sleep(20, undefined, { signal: options?.abortSignal });
+            return { Messages: [] };
+          }
+          case 'DeleteMessageBatchCommand': {
+            const entries = command.input.Entries as { Id: string }[];
+            this.deleted.push(...entries.map((e) => e.Id));
+            return { Successful: entries, Failed: [] };
+          }
+          default:
+            throw new Error(`unexpected ${command.constructor.name}`);
+        }
+      },
+    } as unknown as SQSClient;
+  }
+}
+
+function order(): OrderPlaced {
+  return {
+    type: 'order.placed',
+    version: 1,
+    orderId: randomUUID(),
+    userId: 1,
+    productId: 2,
+    productSku: 'PC-042',
+    productName: 'Plasma Conduit',
+    unitPrice: '89.50',
+    quantity: 1,
+    total: '89.50',
+    idempotencyKey: randomUUID(),
+    requestId: randomUUID(),
+    placedAt: new Date().toISOString(),
+  };
+}
+
+const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function setup(repository: Partial<OrdersRepository>) {
+  const queue = new FakeQueue();
+  const lines: { msg: string }[] = [];
+  const processor = createProcessor({
+    sqs: queue.client(),
+    queueUrl: 'http://127.0.0.1:4567/000000000000/unit-orders',
+    pool: {} as Pool,
+    logger: createLogger({
+      name: 'test',
+      level: 'info',
+      destination: { write: (s: string) => lines.push(JSON.parse(s)) },
+    }),
+    repository: {
+      ping: async () => undefined,
+      productStates: async (ids) => new Map(ids.map((id) => [id, true])),
+      recordOrder: async () => 'recorded',
+      ...repository,
+    },
+    pauseInitialBackoffMs: 10,
+    pauseMaxBackoffMs: 40,
+    waitTimeSeconds: 1,
+  });
+  return { queue, processor, lines };
+}
+
+describe('processor lifecycle', () => {
+  it('pauses at a database outage without polling, and resumes by itself', async () => {
+    let down = false;
+    let pings = 0;
+    const { queue, processor, lines } = setup({
+      ping: async () => {
+        pings += 1;
+        if (down) throw refused();
+      },
+      recordOrder: async () => {
+        if (down) throw refused();
+        return 'recorded';
+      },
+    });
+    await processor.start();
+    queue.put(order());
+    await waitFor('the first order', () => queue.deleted.length === 1);
+
+    down = true;
+    const lost = order();
+    queue.put(lost);
+    await waitFor('the pause', () => processor.status().state === 'paused');
+    expect(processor.status().reason).toBe('database unavailable (ECONNREFUSED)');
+    const receivesAtPause = queue.receives;
+    const pingsAtPause = pings;
+    await waitFor('several database checks', () => pings >= pingsAtPause + 4);
+    expect(queue.receives).toBe(receivesAtPause); // not polling while paused
+    expect(queue.deleted).toHaveLength(1); // the failed message was left alone
+
+    queue.put(lost); // its visibility timeout ran out: SQS offers it again
+    down = false;
+    await waitFor('the resume and the write', () => queue.deleted.length === 2);
+    expect(processor.status().state).toBe('running');
+    await processor.stop();
+    expect(lines.filter((l) => l.msg.includes('consumption paused'))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg.includes('consumption resumed'))).toHaveLength(1);
+  });
+
+  it('starts paused when the database is unreachable, and consumes once it answers', async () => {
+    let down = true;
+    const { queue, processor } = setup({
+      ping: async () => {
+        if (down) throw refused();
+      },
+    });
+    queue.put(order());
+    await processor.start();
+    expect(processor.status().state).toBe('paused');
+    expect(queue.receives).toBe(0);
+    down = false;
+    await waitFor('the order', () => queue.deleted.length === 1);
+    await processor.stop();
+  });
+
+  it('fails to start on a database error that waiting does not fix', async () => {
+    const { processor } = setup({
+      ping: async () => {
+        throw Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR' });
+      },
+    });
+    await expect(processor.start()).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+    expect(processor.status().state).toBe('stopped');
+  });
+
+  it('stop finishes the in-flight batch (write and delete) and polls no more', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let writing = false;
+    const { queue, processor } = setup({
+      recordOrder: async () => {
+        writing = true;
+        await gate;
+        return 'recorded';
+      },
+    });
+    await processor.start();
+    queue.put(order());
+    queue.put(order());
+    await waitFor('the batch to be in flight', () => writing);
+    let stopped = false;
+    const stopping = processor.stop().then(() => {
+      stopped = true;
+    });
+    expect(processor.status()).toMatchObject({ state: 'stopping', inFlight: 2 });
+    const receives = queue.receives;
+    queue.put(order()); // arrives after the stop: must stay on the queue
+    await sleep(50);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(queue.deleted).toHaveLength(2);
+    expect(queue.receives).toBe(receives);
+    expect(queue.visible).toHaveLength(1);
+    expect(processor.status().state).toBe('stopped');
+  });
+
+  it('stop cuts an idle long poll short', async () => {
+    const { processor } = setup({});
+    await processor.start();
+    await sleep(30);
+    const started = Date.now();
+    await processor.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});

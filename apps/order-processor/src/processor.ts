@@ -1,0 +1,250 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Pool } from '@echobase/infra/db';
+import type { Logger } from '@echobase/infra/logger';
+import type { OrderPlaced } from '@echobase/infra/queue';
+import { Consumer } from 'sqs-consumer';
+import { type BatchCounts, processBatch } from './batch.js';
+import { classifyFailure, failureCode } from './failures.js';
+import { createOrdersRepository, type OrdersRepository } from './orders.repository.js';
+
+export interface ProcessorDeps {
+  sqs: SQSClient;
+  queueUrl: string;
+  pool: Pool;
+  logger: Logger;
+  /** Defaults to the SQL repository over `pool`. */
+  repository?: OrdersRepository;
+  /** First wait before re-checking the database while paused; doubles up to the max. */
+  pauseInitialBackoffMs?: number;
+  pauseMaxBackoffMs?: number;
+  /** Long-poll wait of each receive, in seconds (SQS allows 0–20). */
+  waitTimeSeconds?: number;
+  /** Runs right after an order's write commits, before its message is deleted (test hook). */
+  afterWrite?: ((order: OrderPlaced) => void) | undefined;
+}
+
+/**
+ * idle → running ⇄ paused (database outage) → stopping → stopped. Only `running` polls the
+ * queue.
+ */
+export type ProcessorState = 'idle' | 'running' | 'paused' | 'stopping' | 'stopped';
+
+export interface ProcessorStatus {
+  state: ProcessorState;
+  /** Why the processor is paused; set only while paused. */
+  reason?: string;
+  /** When the current state began (ISO 8601). */
+  since: string;
+  /** Messages of the batch being handled right now. */
+  inFlight: number;
+  totals: BatchCounts;
+}
+
+export interface Processor {
+  /** Starts consuming; starts paused if the database is unreachable. */
+  start(): Promise<void>;
+  /** Stops polling at once, lets the in-flight batch finish (writes and deletes), then resolves. */
+  stop(): Promise<void>;
+  status(): ProcessorStatus;
+  /** Rejects unless the database answers `SELECT 1` within `timeoutMs`. */
+  checkDatabase(timeoutMs?: number): Promise<void>;
+}
+
+/** Polls a condition; the processor's waits are short and bounded by what they wait for. */
+async function until(condition: () => boolean, intervalMs = 20): Promise<void> {
+  while (!condition()) await sleep(intervalMs);
+}
+
+/**
+ * The SQS consumer: long-polls batches of up to 10 and hands them to `processBatch`; only the
+ * messages it returns are deleted. Never reads env, never listens: `main.ts` wires it.
+ */
+export function createProcessor(deps: ProcessorDeps): Processor {
+  const repository = deps.repository ?? createOrdersRepository(deps.pool);
+  const initialBackoff = deps.pauseInitialBackoffMs ?? 250;
+  const maxBackoff = Math.max(initialBackoff, deps.pauseMaxBackoffMs ?? 5_000);
+  const queue = deps.queueUrl.slice(deps.queueUrl.lastIndexOf('/') + 1);
+  const logger = deps.logger.child({ queue });
+
+  let state: ProcessorState = 'idle';
+  let since = new Date();
+  let reason: string | undefined;
+  let inFlight = 0;
+  /** From the handler's start until sqs-consumer has deleted what it returned. */
+  let batchActive = false;
+  let queueFailing = false;
+  let pausedAt = 0;
+  let pauseAbort = new AbortController();
+  let waiting: Promise<void> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+  const totals: BatchCounts = { completed: 0, failed: 0, poison: 0, rejected: 0 };
+
+  function setState(next: ProcessorState, why?: string) {
+    state = next;
+    reason = why;
+    since = new Date();
+  }
+
+  async function handleMessageBatch(messages: Message[]): Promise<Message[]> {
+    if (state !== 'running') {
+      // Received as the processor stopped: left untouched, so they come back after the
+      // visibility timeout to whichever processor is consuming then.
+      logger.debug(
+        { count: messages.length, state },
+        'batch received while stopping; left untouched',
+      );
+      return [];
+    }
+    batchActive = true;
+    inFlight = messages.length;
+    const result = await processBatch(messages, {
+      repository,
+      logger,
+      afterWrite: deps.afterWrite,
+    });
+    for (const key of Object.keys(totals) as (keyof BatchCounts)[])
+      totals[key] += result.counts[key];
+    if (result.unavailable !== undefined) pause(result.unavailable);
+    return result.done;
+  }
+
+  const consumer = Consumer.create({
+    queueUrl: deps.queueUrl,
+    sqs: deps.sqs,
+    batchSize: 10,
+    waitTimeSeconds: deps.waitTimeSeconds ?? 20,
+    messageSystemAttributeNames: ['ApproximateReceiveCount'],
+    handleMessageBatch,
+    strictReturn: true,
+  });
+
+  consumer.on('response_processed', () => {
+    batchActive = false;
+    inFlight = 0;
+    queueBack();
+  });
+  consumer.on('empty', queueBack);
+  consumer.on('error', (error, messages) => {
+    if (state === 'stopping' || state === 'stopped') {
+      logger.debug({ code: failureCode(error.cause ?? error) }, 'queue call ended by the stop');
+      return;
+    }
+    const code = failureCode(error.cause ?? error);
+    if (messages !== undefined) {
+      // The orders are committed; the messages come back and their rewrite changes nothing.
+      logger.warn(
+        { code, messageIds: [messages].flat().map((m) => m.MessageId) },
+        'could not delete processed messages: they will be redelivered and recognised',
+      );
+      return;
+    }
+    if (!queueFailing) {
+      queueFailing = true;
+      logger.error({ code }, 'cannot receive from the queue; retrying');
+    }
+  });
+
+  function queueBack() {
+    if (queueFailing) {
+      queueFailing = false;
+      logger.info('receiving from the queue again');
+    }
+  }
+
+  /**
+   * The database went away: stop polling at once and leave the in-flight messages alone (no
+   * visibility change, no delete), so an outage never walks them towards the DLQ. Resumes by
+   * itself when the database answers. Logs once on the way in and once on the way out.
+   */
+  function pause(error: unknown) {
+    if (state !== 'running') return;
+    const code = failureCode(error);
+    setState('paused', `database unavailable (${code})`);
+    pausedAt = Date.now();
+    logger.error({ code }, 'database unavailable: consumption paused until it answers');
+    consumer.stop();
+    pauseAbort = new AbortController();
+    waiting = waitForDatabase(pauseAbort.signal);
+  }
+
+  async function waitForDatabase(signal: AbortSignal): Promise<void> {
+    let delay = initialBackoff;
+    for (;;) {
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        return; // stopped while paused
+      }
+      try {
+        await repository.ping();
+        break;
+      } catch (error) {
+        logger.debug({ code: failureCode(error), nextInMs: delay }, 'database still unavailable');
+        delay = Math.min(delay * 2, maxBackoff);
+      }
+    }
+    // The batch that paused us may still be deleting what it committed; let it finish so that
+    // exactly one poll loop ever runs.
+    await until(() => state !== 'paused' || !consumer.status.isPolling);
+    if (state !== 'paused') return;
+    setState('running');
+    logger.info(
+      { pausedMs: Date.now() - pausedAt },
+      'database answering again: consumption resumed',
+    );
+    consumer.start();
+  }
+
+  return {
+    async start() {
+      if (state !== 'idle') throw new Error(`the processor cannot start: it is ${state}`);
+      setState('running');
+      try {
+        await repository.ping();
+      } catch (error) {
+        if (classifyFailure(error) !== 'db-unavailable') {
+          setState('stopped');
+          throw error;
+        }
+        pause(error);
+        return;
+      }
+      if ((state as ProcessorState) !== 'running') return; // stopped while checking
+      consumer.start();
+      logger.info('consuming orders');
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        if (state === 'idle') {
+          setState('stopped');
+          return;
+        }
+        setState('stopping');
+        pauseAbort.abort();
+        // A batch in hand is finished (written and deleted); an idle long poll is cut short.
+        consumer.stop(batchActive ? undefined : { abort: true });
+        await waiting;
+        await until(() => !consumer.status.isPolling);
+        setState('stopped');
+        logger.info({ totals }, 'consumer stopped');
+      })();
+      return stopping;
+    },
+
+    status() {
+      return {
+        state,
+        ...(reason ? { reason } : {}),
+        since: since.toISOString(),
+        inFlight,
+        totals: { ...totals },
+      };
+    },
+
+    checkDatabase(timeoutMs = 1_000) {
+      return repository.ping(timeoutMs);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Pool } from '@echobase/infra/db';
+import type { QueuePair } from '@echobase/infra/queue';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  appPool,
+  createQueues,
+  deleteQueues,
+  depth,
+  Fixtures,
+  orderFor,
+  sendOrder,
+  sendOrders,
+  spawnProcessor,
+  sqsClient,
+  waitFor,
+} from './support.js';
+
+/** SIGTERM with a batch in flight: stop polling, finish the batch, close, exit 0. */
+let pool: Pool;
+let sqs: SQSClient;
+let fixtures: Fixtures;
+let queues: QueuePair;
+
+beforeAll(async () => {
+  pool = await appPool();
+  sqs = sqsClient();
+  fixtures = new Fixtures(pool);
+  // Longer than the test holds the batch, so nothing is redelivered behind its back.
+  queues = await createQueues(sqs, 15);
+});
+
+afterAll(async () => {
+  await deleteQueues(sqs, queues);
+  await fixtures.cleanUp();
+  await pool.end();
+  sqs.destroy();
+});
+
+describe('order processor: SIGTERM', () => {
+  it('finishes the in-flight batch (written and deleted), takes no more, and exits 0', async () => {
+    const user = await fixtures.user();
+    const batch = [orderFor(user), orderFor(user), orderFor(user)];
+    // Hold the user's row: every order insert (its foreign key check) waits for this lock, so
+    // the batch is provably in flight when the signal arrives.
+    const lock = await pool.getConnection();
+    await lock.query('START TRANSACTION');
+    await lock.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [user]);
+    const child = await spawnProcessor(queues.queueUrl);
+    try {
+      await sendOrders(sqs, queues.queueUrl, batch);
+      await waitFor('an order insert waiting on the lock', async () => {
+        const [rows] = await pool.query<RowDataPacket[]>(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO orders%' AND INFO LIKE ?",
+          [`%${user}%`],
+        );
+        return Number(rows[0]?.n) > 0;
+      });
+
+      child.child.kill('SIGTERM');
+      await child.waitForLog('stopping: no new messages, finishing the in-flight batch');
+      const late = orderFor(user);
+      await sendOrder(sqs, queues.queueUrl, late);
+      const ready = await fetch(`http://127.0.0.1:${child.healthPort}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'stopping' });
+    } finally {
+      await lock.query('COMMIT');
+      lock.release();
+    }
+
+    expect(await child.exited).toBe(0);
+    expect(child.lines.at(-1)?.msg).toBe('stopped');
+    const rows = await fixtures.ordersOf(user);
+    expect(rows.map((r) => r.id).sort()).toEqual(batch.map((o) => o.orderId).sort());
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['completed']));
+    // The batch was deleted; the order sent after the signal waits on the queue for the next
+    // processor.
+    expect(await depth(sqs, queues.queueUrl)).toMatchObject({ visible: 1, inFlight: 0 });
+  });
+});
