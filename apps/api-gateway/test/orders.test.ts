@@ -162,9 +162,22 @@ describe('a database outage', () => {
       .pid as number;
     process.kill(mariadbPid, 'SIGTERM');
     try {
-      await eventually('MariaDB to stop', async () => {
+      // Gone for good, not merely shutting down: setup must find it stopped, not running.
+      await eventually('MariaDB to exit', async () => {
+        const now = JSON.parse(
+          (await run('node', [CLI, 'durable', 'status', 'ci', '--json'])).stdout,
+        );
+        return (
+          now.services.find((s: { service: string }) => s.service === 'mariadb').state === 'stopped'
+        );
+      });
+      let last = 0;
+      await eventually('GET /orders to answer 503 while MariaDB is down', async () => {
         const reply = await client.request('GET', '/api/v1/orders');
+        last = reply.status;
         return reply.status === 503 ? reply : undefined;
+      }).catch((error: Error) => {
+        throw new Error(`${error.message} (last answer: ${last})`);
       });
       const during = await Promise.all(
         [1, 2, 3, 4, 5].map((productId) => client.placeOrder(productId, 1)),

@@ -93,7 +93,10 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<Harnes
     pool,
     sqs,
     queueUrl: queues.queueUrl,
-    logger: createLogger({ name: 'api-gateway-test', level: 'silent' }),
+    logger: createLogger({
+      name: 'api-gateway-test',
+      level: (process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent',
+    }),
     jwtSigningKey: jwt.signingKey,
     jwtTtlSeconds: 3600,
     secureCookies: true,

@@ -10,14 +10,8 @@ import { isDatabaseUnavailable } from '@echobase/infra/db';
  */
 export type FailureKind = 'db-unavailable' | 'data';
 
-/** mysql2's words for a pooled connection that died without a code on the error. */
-const CLOSED_CONNECTION = /connection is in closed state|Connection lost|Pool is closed/i;
-
 export function classifyFailure(error: unknown): FailureKind {
-  if (isDatabaseUnavailable(error)) return 'db-unavailable';
-  const message = (error as { message?: unknown } | null)?.message;
-  if (typeof message === 'string' && CLOSED_CONNECTION.test(message)) return 'db-unavailable';
-  return 'data';
+  return isDatabaseUnavailable(error) ? 'db-unavailable' : 'data';
 }
 
 /** A short, value-free description of an error for logs and health answers: its code or name. */

@@ -34,7 +34,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known =
       error instanceof AppError
         ? error
-        : fromBodyParser(error as { type?: string; status?: number });
+        : isDatabaseUnavailable(error)
+          ? new AppError('unavailable', 'the database is unavailable; try again shortly', {
+              retryAfter: 2,
+            })
+          : fromBodyParser(error as { type?: string; status?: number });
     const appError =
       known ?? new AppError('internal', 'something went wrong; the request id says where');
     if (known) {

@@ -8,6 +8,7 @@ describe('isDatabaseUnavailable', () => {
     [{ code: 'ER_CON_COUNT_ERROR' }],
     [{ errno: 1927, code: 'ER_CONNECTION_KILLED' }],
     [new Error('Pool is closed.')],
+    [new Error("Can't add new command when connection is in closed state")],
     [{ message: 'wrapped', cause: { code: 'ETIMEDOUT' } }],
   ])('is true for an unreachable database: %j', (error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
