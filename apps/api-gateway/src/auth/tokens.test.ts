@@ -39,3 +39,18 @@ describe('session tokens', () => {
     for (const token of rejected) expect(tokens.verify(token), token).toBeNull();
   });
 });
+
+describe('verified-token cache', () => {
+  it('stops accepting a cached token once it expires', async () => {
+    const shortLived = createTokenService(KEY, 60);
+    const { token } = shortLived.issue({ id: 3, email: 'c@example.com' });
+    expect(shortLived.verify(token)).not.toBeNull();
+    const now = Date.now;
+    Date.now = () => now() + 61_000;
+    try {
+      expect(shortLived.verify(token)).toBeNull();
+    } finally {
+      Date.now = now;
+    }
+  });
+});

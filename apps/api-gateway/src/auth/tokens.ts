@@ -6,6 +6,7 @@ const ISSUER = 'echobase';
 const AUDIENCE = 'echobase-web';
 /** Pinned: a token signed any other way (including `alg: none`) is rejected. */
 const ALGORITHM = 'HS256';
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface SessionClaims {
   userId: number;
@@ -26,6 +27,10 @@ export function createTokenService(signingKey: string, ttlSeconds: number): Toke
   // A KeyObject once, not the string on every call: given a string, jsonwebtoken first tries
   // to parse it as a public key, and that failed attempt cost 40% of the CPU of a GET.
   const key = createSecretKey(Buffer.from(signingKey, 'utf8'));
+  // Tokens already verified, until they expire: a signed-in user's every request would
+  // otherwise pay for the HMAC and the JSON parsing again. Revocation is checked separately,
+  // on every request.
+  const verified = new Map<string, SessionClaims>();
   return {
     ttlSeconds,
     issue(user) {
@@ -41,20 +46,36 @@ export function createTokenService(signingKey: string, ttlSeconds: number): Toke
       return { token, claims: { userId: user.id, email: user.email, sid, expiresAt } };
     },
     verify(token) {
-      try {
-        const payload = jwt.verify(token, key, {
-          algorithms: [ALGORITHM],
-          issuer: ISSUER,
-          audience: AUDIENCE,
-        });
-        if (typeof payload === 'string') return null;
-        const userId = Number(payload.sub);
-        if (!Number.isSafeInteger(userId) || userId <= 0) return null;
-        if (typeof payload.sid !== 'string' || typeof payload.email !== 'string') return null;
-        return { userId, email: payload.email, sid: payload.sid, expiresAt: payload.exp ?? 0 };
-      } catch {
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.expiresAt > Date.now() / 1000) return cached;
+        verified.delete(token);
         return null;
       }
+      const claims = verifySignature(token);
+      if (claims) {
+        if (verified.size >= VERIFIED_CACHE_SIZE)
+          verified.delete(verified.keys().next().value as string);
+        verified.set(token, claims);
+      }
+      return claims;
     },
   };
+
+  function verifySignature(token: string): SessionClaims | null {
+    try {
+      const payload = jwt.verify(token, key, {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      if (typeof payload === 'string') return null;
+      const userId = Number(payload.sub);
+      if (!Number.isSafeInteger(userId) || userId <= 0) return null;
+      if (typeof payload.sid !== 'string' || typeof payload.email !== 'string') return null;
+      return { userId, email: payload.email, sid: payload.sid, expiresAt: payload.exp ?? 0 };
+    } catch {
+      return null;
+    }
+  }
 }
