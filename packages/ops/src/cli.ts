@@ -7,6 +7,7 @@ import { durableStatus, setupDurable, teardownDurable } from './durable.js';
 import { messageOf, OpsError, UsageError } from './errors.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
+import { registerStackCommands } from './stack-cli.js';
 
 // The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -116,6 +117,8 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
     });
 
   registerDlqCommands(program, out, err);
+
+  registerStackCommands(program, out, err);
 
   return program;
 }
