@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createDbPool } from '@echobase/infra/db';
-import { ConfigError } from '@echobase/infra/env';
+import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import { createSqsClient } from '@echobase/infra/queue';
 import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
@@ -74,17 +74,4 @@ async function main(env: Env): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-let env: Env;
-try {
-  env = readEnv();
-} catch (error) {
-  const problems = error instanceof ConfigError ? error.problems.join('\n  ') : String(error);
-  process.stderr.write(`api-gateway: invalid configuration:\n  ${problems}\n`);
-  process.exit(2);
-}
-main(env).catch((error: unknown) => {
-  process.stderr.write(
-    `api-gateway: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+startService('api-gateway', readEnv, main);

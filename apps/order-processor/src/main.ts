@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
-import { ConfigError } from '@echobase/infra/env';
+import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import { createSqsClient } from '@echobase/infra/queue';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
@@ -113,17 +113,4 @@ async function main(env: Env): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-let env: Env;
-try {
-  env = readEnv();
-} catch (error) {
-  const problems = error instanceof ConfigError ? error.problems.join('\n  ') : String(error);
-  process.stderr.write(`order-processor: invalid configuration:\n  ${problems}\n`);
-  process.exit(2);
-}
-main(env).catch((error: unknown) => {
-  // StartError and SecretError messages are written for the operator; nothing here holds a value.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`order-processor: failed to start: ${message}\n`);
-  process.exit(1);
-});
+startService('order-processor', readEnv, main);

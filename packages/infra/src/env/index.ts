@@ -54,3 +54,28 @@ export function parseEnv<S extends z.ZodType>(
   });
   throw new ConfigError(problems);
 }
+
+/**
+ * The start of every service's main.ts: parse the environment (exit 2 naming every bad key),
+ * then run `main` (exit 1 with its one-line reason if it fails to start). Never a stack trace.
+ */
+export function startService<E>(
+  name: string,
+  readEnv: () => E,
+  main: (env: E) => Promise<void>,
+): void {
+  let env: E;
+  try {
+    env = readEnv();
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems.join('\n  ') : String(error);
+    process.stderr.write(`${name}: invalid configuration:\n  ${problems}\n`);
+    process.exit(2);
+  }
+  main(env).catch((error: unknown) => {
+    process.stderr.write(
+      `${name}: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
