@@ -8,22 +8,34 @@ set -eu
 template=${NGINX_TEMPLATE:-/etc/nginx/echobase.conf.template}
 conf=${NGINX_CONF:-/etc/nginx/nginx.conf}
 
-for name in NGINX_USER NGINX_LOG_DIR NGINX_PID_FILE NGINX_TEMP_DIR \
-  LB_BIND LB_ADMIN_BIND LB_PRODUCTION_PORT LB_BLUE_PORT LB_GREEN_PORT LB_ADMIN_PORT; do
+# Every placeholder of the template (compose.test.ts holds this list to it).
+# shellcheck disable=SC2016 # the list is for envsubst, not the shell
+placeholders='${NGINX_USER} ${NGINX_LOG_DIR} ${NGINX_PID_FILE} ${NGINX_TEMP_DIR}
+  ${NGINX_STATE_DIR} ${NGINX_LUA_DIR}
+  ${LB_BIND} ${LB_ADMIN_BIND} ${LB_PRODUCTION_PORT} ${LB_BLUE_PORT} ${LB_GREEN_PORT} ${LB_ADMIN_PORT}
+  ${BLUE_API_HOST} ${BLUE_API_PORT} ${BLUE_FRONTEND_HOST} ${BLUE_FRONTEND_PORT}
+  ${GREEN_API_HOST} ${GREEN_API_PORT} ${GREEN_FRONTEND_HOST} ${GREEN_FRONTEND_PORT}'
+
+# shellcheck disable=SC2016 # strips the characters $ { and }
+for name in $(echo "$placeholders" | tr -d '${}'); do
   if [ -z "$(printenv "$name" || true)" ]; then
     echo "docker-entrypoint: $name is not set" >&2
     exit 1
   fi
 done
 
-# shellcheck disable=SC2016 # the list is for envsubst, not the shell
-envsubst '${NGINX_USER} ${LB_BIND} ${LB_ADMIN_BIND} ${LB_PRODUCTION_PORT} ${LB_BLUE_PORT} ${LB_GREEN_PORT} ${LB_ADMIN_PORT} ${NGINX_LOG_DIR} ${NGINX_PID_FILE} ${NGINX_TEMP_DIR}' \
-  <"$template" >"$conf"
+envsubst "$placeholders" <"$template" >"$conf"
 
 # shellcheck disable=SC2016 # a literal ${NAME}, not an expansion
 if left=$(grep -o '\${[A-Z][A-Z0-9_]*}' "$conf"); then
   echo "docker-entrypoint: no value for $(echo "$left" | sort -u | tr '\n' ' ')in $template" >&2
   exit 1
+fi
+
+# The workers write the active colour here: a volume mounted over it may belong to anyone.
+mkdir -p "$NGINX_STATE_DIR"
+if [ "$(id -u)" = 0 ]; then
+  chown "${NGINX_USER%% *}" "$NGINX_STATE_DIR"
 fi
 
 exec nginx -c "$conf" -g 'daemon off;'

@@ -27,6 +27,7 @@ interface ComposeService {
   container_name?: string;
   ports?: string[];
   environment?: Record<string, string>;
+  volumes?: string[];
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -138,6 +139,7 @@ describe('durable/docker-compose.yml', () => {
     expect(file.networks?.durable?.name).toBe(`${prefix}-network`);
     expect(file.volumes).toEqual({
       'mariadb-data': { name: `${prefix}-mariadb-data` },
+      'nginx-data': { name: `${prefix}-nginx-data` },
       'prometheus-data': { name: `${prefix}-prometheus-data` },
     });
   });
@@ -178,6 +180,7 @@ describe('durable/docker-compose.yml', () => {
     }
     expect(config.networks?.durable?.name).toBe(names.network);
     expect(config.volumes?.['mariadb-data']?.name).toBe(names.volume('mariadb'));
+    expect(config.volumes?.['nginx-data']?.name).toBe(names.volume('nginx'));
     expect(config.volumes?.['prometheus-data']?.name).toBe(names.volume('prometheus'));
     for (const [name, expected] of Object.entries(durablePorts(env))) {
       expect(ports(service(config, name)), name).toEqual(
@@ -187,6 +190,31 @@ describe('durable/docker-compose.yml', () => {
     expect(service(config, 'nginx').environment?.LB_ADMIN_PORT).toBe(
       String(PORT_PLAN[env].durable.lbAdmin),
     );
+  });
+});
+
+describe('the load balancer in docker', () => {
+  const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
+  const nginx = service(file, 'nginx');
+
+  it.each(COLOURS)('reaches %s at the container names and ports of its colour stack', (colour) => {
+    const stack = parse(read(`docker-compose.${colour}.yml`)) as ComposeFile;
+    const name = colour.toUpperCase();
+    for (const [svc, key] of [
+      ['api-gateway', 'API'],
+      ['frontend', 'FRONTEND'],
+    ] as const) {
+      const s = service(stack, svc);
+      const inside = ports(s)[0]?.split(':').at(-1);
+      expect(nginx.environment?.[`${name}_${key}_HOST`], svc).toBe(s.container_name);
+      expect(nginx.environment?.[`${name}_${key}_PORT`], svc).toBe(inside);
+    }
+  });
+
+  it('keeps the active colour on a volume, where the image keeps its state folder', () => {
+    const stateDir = read('nginx/Dockerfile').match(/NGINX_STATE_DIR=(\S+)/)?.[1];
+    expect(stateDir).toBeDefined();
+    expect(nginx.volumes).toEqual([`nginx-data:${stateDir}`]);
   });
 });
 
@@ -276,7 +304,8 @@ describe('images', () => {
   it('fills every placeholder of the nginx template in the image entrypoint', () => {
     const placeholders = (text: string) =>
       [...new Set(text.match(/\$\{[A-Z][A-Z0-9_]*\}/g))].sort();
-    const envsubstList = read('nginx/docker-entrypoint.sh').match(/envsubst '([^']*)'/)?.[1] ?? '';
+    const envsubstList =
+      read('nginx/docker-entrypoint.sh').match(/^placeholders='([^']*)'/m)?.[1] ?? '';
     expect(placeholders(envsubstList)).toEqual(placeholders(read('nginx/echobase.conf.template')));
   });
 });

@@ -28,4 +28,32 @@ describe('nginx config template', () => {
     expect(conf).toContain('listen 127.0.0.1:8189;');
     expect(conf).toContain('pid /state/nginx/logs/nginx.pid;');
   });
+
+  it('points each colour at its plan ports on loopback, and the switch at the prefix', async () => {
+    const template = await readFile(
+      new URL('../../../../nginx/echobase.conf.template', import.meta.url),
+      'utf8',
+    );
+    const conf = renderTemplate(template, nginxValues(PORT_PLAN.ci.durable, '/state/nginx'));
+    const { blue, green } = PORT_PLAN.ci.colours;
+    expect(conf).toContain(`api = '127.0.0.1:${blue.api}'`);
+    expect(conf).toContain(`frontend = '127.0.0.1:${blue.frontend}'`);
+    expect(conf).toContain(`api = '127.0.0.1:${green.api}'`);
+    expect(conf).toContain(`frontend = '127.0.0.1:${green.frontend}'`);
+    expect(conf).toContain("state_dir = '/state/nginx/state'");
+    expect(conf).toContain("lua_package_path '/state/nginx/lua/?.lua;;';");
+    expect(conf).toContain('lua_shared_dict echobase 1m;');
+    // The devlocal plan gives devlocal's colours.
+    const devlocal = renderTemplate(template, nginxValues(PORT_PLAN.devlocal.durable, '/d'));
+    expect(devlocal).toContain(`api = '127.0.0.1:${PORT_PLAN.devlocal.colours.blue.api}'`);
+  });
+
+  it('overwrites X-Forwarded-For, never appends to it (the API trusts it from loopback)', async () => {
+    const template = await readFile(
+      new URL('../../../../nginx/echobase.conf.template', import.meta.url),
+      'utf8',
+    );
+    expect(template).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(template).not.toMatch(/proxy_add_x_forwarded_for/);
+  });
 });

@@ -1,9 +1,18 @@
 import { execFile } from 'node:child_process';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { findCommand } from '../deps.js';
 import { OpsError } from '../errors.js';
-import type { EnvPaths } from '../paths.js';
-import { type DurablePorts, LOOPBACK } from '../plan.js';
+import { type EnvPaths, envPaths, toolPaths } from '../paths.js';
+import {
+  COLOURS,
+  type DurablePorts,
+  type EnvName,
+  type EnvPlan,
+  LOOPBACK,
+  PORT_PLAN,
+} from '../plan.js';
 import { isAlive, livePid, readPid, stopPid, tail, waitFor } from '../process.js';
 import { renderTemplateFile } from './nginx-config.js';
 import type { NativeService } from './service.js';
@@ -15,13 +24,43 @@ const WORKER_USER = 'www-data';
 const WORKER_UID = 33;
 const TEMP_DIRS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
-/** The template's placeholders, natively: loopback binds, files in the environment's prefix. */
-export function nginxValues(ports: DurablePorts, prefix: string): Record<string, string | number> {
+/** Files of the switch in an nginx prefix: its Lua, and the state it persists. */
+export function nginxSwitchPaths(prefix: string) {
   return {
+    /** nginx/lua/*.lua, copied here on every start: the running nginx never reads the checkout. */
+    lua: join(prefix, 'lua'),
+    /** Writable by the workers (www-data when the master is root). */
+    state: join(prefix, 'state'),
+    /** The active colour, written by the admin API's POST /switch (temp file + rename). */
+    activeColour: join(prefix, 'state', 'active-colour'),
+  };
+}
+
+/** The colour ports of the environment whose load balancer has these durable ports. */
+function coloursOf(ports: DurablePorts): EnvPlan['colours'] {
+  const plan = Object.values(PORT_PLAN).find((p) => p.durable.lbAdmin === ports.lbAdmin);
+  if (!plan)
+    throw new OpsError(`no environment of the port plan has its LB admin on ${ports.lbAdmin}`);
+  return plan.colours;
+}
+
+/**
+ * The template's placeholders, natively: loopback binds, files in the environment's prefix,
+ * and each colour's API and frontend on 127.0.0.1 at the plan's ports.
+ */
+export function nginxValues(
+  ports: DurablePorts,
+  prefix: string,
+  colours: EnvPlan['colours'] = coloursOf(ports),
+): Record<string, string | number> {
+  const switchPaths = nginxSwitchPaths(prefix);
+  const values: Record<string, string | number> = {
     NGINX_USER: `${WORKER_USER} ${WORKER_USER}`,
     NGINX_LOG_DIR: `${prefix}/logs`,
     NGINX_PID_FILE: `${prefix}/logs/nginx.pid`,
     NGINX_TEMP_DIR: `${prefix}/temp`,
+    NGINX_STATE_DIR: switchPaths.state,
+    NGINX_LUA_DIR: switchPaths.lua,
     LB_BIND: LOOPBACK,
     LB_ADMIN_BIND: LOOPBACK,
     LB_PRODUCTION_PORT: ports.lbProduction,
@@ -29,21 +68,46 @@ export function nginxValues(ports: DurablePorts, prefix: string): Record<string,
     LB_GREEN_PORT: ports.lbGreen,
     LB_ADMIN_PORT: ports.lbAdmin,
   };
+  for (const colour of COLOURS) {
+    const name = colour.toUpperCase();
+    values[`${name}_API_HOST`] = LOOPBACK;
+    values[`${name}_API_PORT`] = colours[colour].api;
+    values[`${name}_FRONTEND_HOST`] = LOOPBACK;
+    values[`${name}_FRONTEND_PORT`] = colours[colour].frontend;
+  }
+  return values;
+}
+
+/** The directories nginx writes to, owned by its workers' user when the master runs as root. */
+async function workerDir(dir: string, asRoot: boolean): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (asRoot) await chown(dir, WORKER_UID, WORKER_UID);
+}
+
+/** nginx/lua/*.lua (beside the template) into the prefix. */
+async function copyLua(template: string, to: string): Promise<void> {
+  const from = join(dirname(template), 'lua');
+  await mkdir(to, { recursive: true });
+  for (const file of await readdir(from)) {
+    if (file.endsWith('.lua')) await copyFile(join(from, file), join(to, file));
+  }
 }
 
 /**
  * Debian's nginx with the Lua module, in a private prefix under the environment's state folder.
  * The config is rendered from nginx/echobase.conf.template on every start, checked with
- * `nginx -t` before it is used.
+ * `nginx -t` before it is used. The active colour persists in the prefix's state/ folder.
  */
 export function nginxService(
   paths: EnvPaths['nginx'],
   ports: DurablePorts,
   template: string,
   nginxBin: string,
+  colours: EnvPlan['colours'] = coloursOf(ports),
 ): NativeService {
   const adminUrl = `http://${LOOPBACK}:${ports.lbAdmin}/health`;
   const args = ['-p', paths.prefix, '-c', paths.conf];
+  const switchPaths = nginxSwitchPaths(paths.prefix);
 
   async function answers(): Promise<boolean> {
     try {
@@ -68,11 +132,10 @@ export function nginxService(
       await mkdir(`${paths.prefix}/conf`, { recursive: true });
       await mkdir(paths.logs, { recursive: true });
       const asRoot = process.getuid?.() === 0;
-      for (const dir of TEMP_DIRS) {
-        await mkdir(`${paths.temp}/${dir}`, { recursive: true });
-        if (asRoot) await chown(`${paths.temp}/${dir}`, WORKER_UID, WORKER_UID);
-      }
-      const conf = await renderTemplateFile(template, nginxValues(ports, paths.prefix));
+      for (const dir of TEMP_DIRS) await workerDir(`${paths.temp}/${dir}`, asRoot);
+      await workerDir(switchPaths.state, asRoot);
+      await copyLua(template, switchPaths.lua);
+      const conf = await renderTemplateFile(template, nginxValues(ports, paths.prefix, colours));
       // Not root: the user directive would only warn, so leave it out.
       await writeFile(paths.conf, asRoot ? conf : conf.replace(/^user .*;\n/m, ''));
       await run(nginxBin, ['-t', '-q', ...args]).catch((error: Error & { stderr?: string }) => {
@@ -108,9 +171,43 @@ export function nginxService(
     },
 
     async health() {
-      return (await answers())
-        ? { healthy: true, detail: 'admin listener answering' }
-        : { healthy: false, detail: `no answer from ${adminUrl}` };
+      const stateUrl = `http://${LOOPBACK}:${ports.lbAdmin}/state`;
+      let res: Response;
+      try {
+        res = await fetch(stateUrl, { signal: AbortSignal.timeout(2000) });
+      } catch {
+        return { healthy: false, detail: `no answer from ${stateUrl}` };
+      }
+      if (!res.ok) return { healthy: false, detail: `${stateUrl} answered ${res.status}` };
+      const { active } = (await res.json().catch(() => ({}))) as { active?: string | null };
+      return {
+        healthy: true,
+        detail: `admin answering; production routes to ${active ?? 'no colour'}`,
+      };
     },
   };
+}
+
+/** The native nginx of an environment, as the durable layer runs it. */
+export async function nativeNginx(env: EnvName, root?: string): Promise<NativeService> {
+  const paths = envPaths(env, root);
+  const plan = PORT_PLAN[env];
+  return nginxService(
+    paths.nginx,
+    plan.durable,
+    toolPaths(paths.root).nginxTemplate,
+    (await findCommand('nginx')) ?? 'nginx',
+    plan.colours,
+  );
+}
+
+/**
+ * Stops nginx (gracefully: in-flight requests finish) and starts it again with a freshly
+ * rendered config; returns the new master's pid. Only for a changed config: it closes idle
+ * keep-alive connections, which is why switching colour never restarts or reloads nginx.
+ */
+export async function restartNginx(env: EnvName, root?: string): Promise<number> {
+  const nginx = await nativeNginx(env, root);
+  await nginx.stop();
+  return nginx.start();
 }

@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { messageOf, OpsError } from './errors.js';
+import { COLOURS, type Colour, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
+import { colourArgument, envOption } from './stack-cli.js';
+
+/**
+ * The load balancer's admin API (nginx/lua/echobase.lua), on the environment's loopback admin
+ * port in both runtimes: the active colour, the switch, and per-colour traffic counters. The
+ * switch is a write to nginx's shared memory, persisted to a state file; nginx never reloads.
+ */
+
+const countersSchema = z.object({
+  /** Requests proxied to the colour and not finished yet: 0 on the old colour = drained. */
+  inFlight: z.number().int().nonnegative(),
+  /** Finished requests since nginx started (monotonic: compare two readings). */
+  requests: z.number().int().nonnegative(),
+  /** Of those, answered 5xx (by the colour, or by nginx when the colour did not answer). */
+  errors5xx: z.number().int().nonnegative(),
+});
+const colourSchema = z.enum(COLOURS);
+const stateSchema = z.object({
+  active: colourSchema.nullable(),
+  switchedAt: z.string().nullable(),
+  colours: z.object({ blue: countersSchema, green: countersSchema }),
+});
+const switchSchema = z.object({ active: colourSchema, previous: colourSchema.nullable() });
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export type ColourCounters = z.infer<typeof countersSchema>;
+export type LbState = z.infer<typeof stateSchema>;
+export type SwitchResult = z.infer<typeof switchSchema>;
+
+export interface LbClientOptions {
+  /** For tests; the global fetch by default. */
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export function lbAdminUrl(env: EnvName): string {
+  return `http://${LOOPBACK}:${PORT_PLAN[env].durable.lbAdmin}`;
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+async function admin<T>(
+  env: EnvName,
+  what: string,
+  path: string,
+  schema: z.ZodType<T>,
+  init: RequestInit,
+  options: LbClientOptions,
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const url = `${lbAdminUrl(env)}${path}`;
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(url, {
+      ...init,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError')
+      throw new OpsError(
+        `the load balancer of ${env} did not answer ${what} within ${timeoutMs / 1000} s (${url})`,
+        { cause: error },
+      );
+    if (causeCode(error) === 'ECONNREFUSED')
+      throw new OpsError(`the load balancer of ${env} is not running: ./durable/setup.sh ${env}`, {
+        cause: error,
+      });
+    throw new OpsError(
+      `cannot reach the load balancer of ${env} at ${url}: ${causeCode(error) ?? messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    const refusal = errorSchema.safeParse(body);
+    throw new OpsError(
+      `the load balancer of ${env} refused ${what}: ${refusal.success ? refusal.data.error.message : `HTTP ${res.status}`}`,
+    );
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new OpsError(`the load balancer of ${env} gave an unexpected answer to ${what} (${url})`);
+  return parsed.data;
+}
+
+/** The active colour and the per-colour counters. */
+export function lbState(env: EnvName, options: LbClientOptions = {}): Promise<LbState> {
+  return admin(env, 'the state request', '/state', stateSchema, { method: 'GET' }, options);
+}
+
+/**
+ * Routes the environment's production traffic to `colour`: persisted first, then served from
+ * the next request on. Switching to the active colour changes nothing (previous === active).
+ */
+export function switchColour(
+  env: EnvName,
+  colour: Colour,
+  options: LbClientOptions = {},
+): Promise<SwitchResult> {
+  return admin(
+    env,
+    `the switch to ${colour}`,
+    '/switch',
+    switchSchema,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ colour }),
+    },
+    options,
+  );
+}
+
+/** "production on ci now routes to green (was blue)". */
+export function describeSwitch(env: EnvName, result: SwitchResult): string {
+  if (result.previous === result.active)
+    return `production on ${env} already routes to ${result.active}; nothing changed`;
+  return `production on ${env} now routes to ${result.active} (was ${result.previous ?? 'no colour'})`;
+}
+
+/** `echobase lb status`, for people. */
+export function formatLbState(env: EnvName, state: LbState): string {
+  const lines = [
+    state.active
+      ? `production on ${env} routes to ${state.active}${state.switchedAt ? ` (since ${state.switchedAt})` : ''}`
+      : `production on ${env} routes to no colour yet (503 until the first switch)`,
+    `  ${'colour'.padEnd(8)}${'in-flight'.padEnd(11)}${'requests'.padEnd(10)}5xx`,
+  ];
+  for (const colour of COLOURS) {
+    const c = state.colours[colour];
+    const mark = colour === state.active ? '  (production)' : '';
+    lines.push(
+      `  ${colour.padEnd(8)}${String(c.inFlight).padEnd(11)}${String(c.requests).padEnd(10)}${c.errors5xx}${mark}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `echobase switch <colour> [--env]` and `echobase lb status [--env] [--json]`. */
+export function registerLbCommands(
+  program: Command,
+  out: NodeJS.WritableStream,
+  _err: NodeJS.WritableStream,
+  client: LbClientOptions = {},
+): void {
+  program
+    .command('switch')
+    .description("route the environment's production traffic to a colour (no nginx reload)")
+    .argument('<colour>', `${COLOURS.join(' or ')}`, colourArgument)
+    .addOption(envOption())
+    .action(async (colour: Colour, opts: { env: EnvName }) => {
+      out.write(`${describeSwitch(opts.env, await switchColour(opts.env, colour, client))}\n`);
+    });
+
+  program
+    .command('lb')
+    .description('the load balancer: the active colour and per-colour traffic')
+    .exitOverride()
+    .command('status')
+    .description('the active colour, and per colour: requests in flight, finished, 5xx')
+    .addOption(envOption())
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts: { env: EnvName; json: boolean }) => {
+      const state = await lbState(opts.env, client);
+      out.write(opts.json ? `${JSON.stringify(state, null, 2)}\n` : formatLbState(opts.env, state));
+    });
+}
