@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { appEnvironment } from './app-env.js';
+import { registerDeployCommands } from './deploy-cli.js';
 import { prepareDev } from './dev.js';
 import { registerDlqCommands } from './dlq.js';
 import { durableStatus, setupDurable, teardownDurable } from './durable.js';
 import { messageOf, OpsError, UsageError } from './errors.js';
+import { registerLbCommands } from './lb.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
 import { registerStackCommands } from './stack-cli.js';
@@ -119,6 +121,8 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
   registerDlqCommands(program, out, err);
 
   registerStackCommands(program, out, err);
+  registerLbCommands(program, out, err);
+  registerDeployCommands(program, out, err);
 
   return program;
 }

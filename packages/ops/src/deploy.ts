@@ -1,0 +1,380 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { migrate } from '@echobase/infra/db';
+import { createSqsClient, queueDepth } from '@echobase/infra/queue';
+import { appEnvironment } from './app-env.js';
+import { EMULATOR_CREDENTIALS } from './aws.js';
+import { readCredentials } from './credentials.js';
+import { acquireDeployLock } from './deploy-lock.js';
+import { OpsError } from './errors.js';
+import { historyConnection, type StepRecorder, stepRecorder } from './history.js';
+import { lbState, switchColour } from './lb.js';
+import { readStackInfo, stackDown, stackStatus, stackUp } from './native/stack.js';
+import { envPaths } from './paths.js';
+import {
+  type Colour,
+  DATABASE_NAME,
+  type EnvName,
+  LOOPBACK,
+  MIGRATOR_DB_USER,
+  PORT_PLAN,
+} from './plan.js';
+import { buildRelease, type Release, readRelease } from './release.js';
+import type { Reporter } from './report.js';
+import { smokeTest } from './smoke.js';
+
+export interface DeployOptions {
+  env: EnvName;
+  root: string;
+  report: Reporter;
+  /** Deploy to this colour; the idle one when omitted. */
+  colour?: Colour;
+  /** Deploy this release instead of building the checkout. */
+  buildId?: string;
+  /** Seconds to watch the new colour's error rate after the switch. */
+  watchSeconds?: number;
+  /** Keep the old colour running after the switch, for an instant rollback. */
+  keepWarm?: boolean;
+  /** Error rate (0–1) over the watch window that switches back; 0.05 by default. */
+  maxErrorRate?: number;
+}
+
+export interface DeployResult {
+  deployId: string;
+  colour: Colour;
+  previous: Colour | null;
+  buildId: string;
+  outcome: 'deployed' | 'already-active' | 'rolled-back';
+}
+
+const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
+
+/** Several consecutive healthy answers, not one lucky one. */
+async function readinessGate(
+  env: EnvName,
+  colour: Colour,
+  root: string,
+  passes = 3,
+): Promise<string> {
+  let streak = 0;
+  const deadline = Date.now() + 60_000;
+  while (streak < passes) {
+    streak = (await stackStatus(env, colour, root)).healthy ? streak + 1 : 0;
+    if (Date.now() > deadline)
+      throw new OpsError(`${colour} did not stay ready for ${passes} checks in a row within 60 s`);
+    if (streak < passes) await sleep(300);
+  }
+  return `${passes} consecutive ready checks`;
+}
+
+/**
+ * Watches the new colour through the load balancer's counters; a breach of the error rate, or
+ * the colour going unhealthy, answers with the reason so the caller switches back.
+ */
+async function watch(
+  env: EnvName,
+  colour: Colour,
+  root: string,
+  seconds: number,
+  maxErrorRate: number,
+): Promise<string | null> {
+  const start = (await lbState(env)).colours[colour];
+  const until = Date.now() + seconds * 1000;
+  let unhealthy = 0;
+  while (Date.now() < until) {
+    await sleep(500);
+    const now = (await lbState(env)).colours[colour];
+    const requests = now.requests - start.requests;
+    const errors = now.errors5xx - start.errors5xx;
+    if (requests >= 20 && errors / requests > maxErrorRate) {
+      return `${errors} of ${requests} requests failed (${((errors / requests) * 100).toFixed(1)}% > ${maxErrorRate * 100}%)`;
+    }
+    unhealthy = (await stackStatus(env, colour, root)).healthy ? 0 : unhealthy + 1;
+    if (unhealthy >= 3) return `${colour} stopped answering its readiness check`;
+  }
+  return null;
+}
+
+/** In-flight requests at zero and the colour's queue empty: nothing of it is still moving. */
+async function drain(env: EnvName, colour: Colour, root: string): Promise<{ deadLetters: number }> {
+  const info = await readStackInfo(env, colour, root);
+  const base = appEnvironment(env);
+  const sqs = createSqsClient({
+    region: base.AWS_REGION as string,
+    endpoint: base.AWS_ENDPOINT_URL,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const inFlight = (await lbState(env)).colours[colour].inFlight;
+      const depth = info
+        ? await queueDepth(sqs, info.queueUrl)
+        : { visible: 0, inFlight: 0, delayed: 0 };
+      if (inFlight === 0 && depth.visible + depth.inFlight + depth.delayed === 0) break;
+      if (Date.now() > deadline) {
+        throw new OpsError(
+          `${colour} did not drain in 120 s: ${inFlight} requests in flight, ${depth.visible + depth.inFlight} messages queued`,
+        );
+      }
+      await sleep(250);
+    }
+    const dlq = info
+      ? await queueDepth(sqs, info.deadLetterQueueUrl)
+      : { visible: 0, inFlight: 0, delayed: 0 };
+    return { deadLetters: dlq.visible + dlq.inFlight + dlq.delayed };
+  } finally {
+    sqs.destroy();
+  }
+}
+
+async function migrateFromRelease(env: EnvName, release: Release, root: string) {
+  const creds = await readCredentials(envPaths(env, root).credentials);
+  if (!creds) throw new OpsError(`${env} has no credentials yet: ./durable/setup.sh ${env}`);
+  return migrate(
+    {
+      host: LOOPBACK,
+      port: PORT_PLAN[env].durable.mariadb,
+      database: DATABASE_NAME,
+      user: MIGRATOR_DB_USER,
+      password: creds.dbMigratorPassword,
+    },
+    { dir: join(release.dir, 'packages', 'infra', 'migrations') },
+  );
+}
+
+/**
+ * lock → release → migrate → start the idle colour → readiness gate → smoke tests on its direct
+ * port → switch → watch (switch back on a breach) → drain the old colour → retire it (or keep it
+ * warm). Every step is recorded in the deployments table. Each step is idempotent, so a deploy
+ * killed anywhere converges when run again.
+ */
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const { env, root, report } = options;
+  const lock = await acquireDeployLock(root, env, 'deploy');
+  const conn = await historyConnection(env, root);
+  try {
+    const release = options.buildId
+      ? await readRelease(root, options.buildId)
+      : await buildRelease(root, report);
+    if (!release)
+      throw new OpsError(`no release ${options.buildId}: build one with echobase release build`);
+    const active = (await lbState(env)).active;
+    const statuses = {
+      blue: await stackStatus(env, 'blue', root),
+      green: await stackStatus(env, 'green', root),
+    };
+
+    // Converge: a colour already running this build is the target (a re-run after a kill).
+    const running = (['blue', 'green'] as const).find(
+      (c) =>
+        statuses[c].buildId === release.buildId &&
+        statuses[c].services.some((s) => s.state === 'running'),
+    );
+    const colour = options.colour ?? running ?? (active ? other(active) : 'blue');
+    const previous =
+      colour === active
+        ? statuses[other(colour)].services.some((s) => s.state === 'running')
+          ? other(colour)
+          : null
+        : active;
+    const record = stepRecorder(conn, {
+      deployId: lock.holder.deployId,
+      env,
+      colour,
+      buildId: release.buildId,
+    });
+    report.line(
+      `deploying ${release.buildId} to ${colour} on ${env} (production now: ${active ?? 'nothing'})`,
+    );
+
+    const step = async <T>(
+      name: string,
+      work: () => Promise<T>,
+      describe: (r: T) => string,
+    ): Promise<T> => {
+      const id = await record.start(name);
+      try {
+        const result = await report.step(name, work, describe);
+        await record.finish(id, 'succeeded', describe(result));
+        return result;
+      } catch (error) {
+        await record.finish(id, 'failed', (error as Error).message);
+        throw error;
+      }
+    };
+
+    await step(
+      'migrate',
+      () => migrateFromRelease(env, release, root),
+      (r) =>
+        r.applied.length ? `applied ${r.applied.join(', ')}` : `schema up to date (${r.version})`,
+    );
+    if (colour !== active) {
+      const target = statuses[colour];
+      if (
+        target.buildId !== release.buildId &&
+        target.services.some((s) => s.state === 'running')
+      ) {
+        await step(
+          'stop-stale',
+          () => stackDown(env, colour, report, root),
+          () => `stopped ${colour}'s old build ${target.buildId}`,
+        );
+      }
+      await step(
+        'start',
+        () => stackUp(env, colour, release, report, root),
+        () => `${colour} started`,
+      );
+      await step(
+        'readiness',
+        () => readinessGate(env, colour, root),
+        (r) => r,
+      );
+      const direct = `http://${LOOPBACK}:${colour === 'blue' ? PORT_PLAN[env].durable.lbBlue : PORT_PLAN[env].durable.lbGreen}`;
+      await step(
+        'smoke',
+        () => smokeTest(direct, colour, release.buildId),
+        (r) => r.map((c) => c.check).join(', ') + ' passed',
+      );
+      await step(
+        'switch',
+        () => switchColour(env, colour),
+        (r) => `production now ${r.active} (was ${r.previous ?? 'nothing'})`,
+      );
+      const breach = await step(
+        'watch',
+        () => watch(env, colour, root, options.watchSeconds ?? 10, options.maxErrorRate ?? 0.05),
+        (r) => r ?? 'no breach',
+      );
+      if (breach) {
+        if (previous && (await stackStatus(env, previous, root)).healthy) {
+          await step(
+            'switch-back',
+            () => switchColour(env, previous),
+            () => `production back on ${previous}`,
+          );
+        }
+        throw new OpsError(
+          `deploy of ${release.buildId} to ${colour} switched back to ${previous ?? 'nothing'}: ${breach}`,
+        );
+      }
+    } else {
+      report.line(`  ${colour.padEnd(10)} already serves production with ${release.buildId}`);
+    }
+
+    if (previous && previous !== colour) {
+      const drained = await step(
+        'drain',
+        () => drain(env, previous, root),
+        (r) => `${previous} drained${r.deadLetters ? `; its DLQ holds ${r.deadLetters}` : ''}`,
+      );
+      if (options.keepWarm) {
+        await step(
+          'keep-warm',
+          async () => previous,
+          () => `${previous} kept running for an instant rollback`,
+        );
+      } else if (drained.deadLetters > 0) {
+        await step(
+          'keep-warm',
+          async () => previous,
+          () =>
+            `${previous} kept: its DLQ holds ${drained.deadLetters} messages (echobase dlq list ${previous} --env ${env})`,
+        );
+      } else {
+        await step(
+          'retire',
+          () => stackDown(env, previous, report, root),
+          () => `${previous} retired`,
+        );
+      }
+    }
+    return {
+      deployId: lock.holder.deployId,
+      colour,
+      previous,
+      buildId: release.buildId,
+      outcome: colour === active ? 'already-active' : 'deployed',
+    };
+  } finally {
+    await conn.end().catch(() => undefined);
+    await lock.release();
+  }
+}
+
+/** Production back to the other colour, which must still be running and ready (kept warm). */
+export async function rollback(
+  env: EnvName,
+  root: string,
+  report: Reporter,
+): Promise<{ from: Colour; to: Colour }> {
+  const lock = await acquireDeployLock(root, env, 'rollback');
+  try {
+    const active = (await lbState(env)).active;
+    if (!active) throw new OpsError(`nothing serves production on ${env}: nothing to roll back`);
+    const to = other(active);
+    const status = await stackStatus(env, to, root);
+    if (!status.healthy) {
+      throw new OpsError(
+        `${to} is not running and ready on ${env}, so there is nothing warm to roll back to; deploy the previous build with echobase deploy --build <id>`,
+      );
+    }
+    await report.step(
+      'switch',
+      () => switchColour(env, to),
+      () => `production back on ${to} (build ${status.buildId})`,
+    );
+    return { from: active, to };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Stops a colour for good: refused while it serves production or still holds messages. */
+export async function retire(
+  env: EnvName,
+  colour: Colour,
+  root: string,
+  report: Reporter,
+  force = false,
+): Promise<void> {
+  const lock = await acquireDeployLock(root, env, 'retire');
+  try {
+    if (!force) {
+      const state = await lbState(env);
+      if (state.active === colour)
+        throw new OpsError(`${colour} serves production on ${env}: switch away first (or --force)`);
+      const info = await readStackInfo(env, colour, root);
+      if (info) {
+        const base = appEnvironment(env);
+        const sqs = createSqsClient({
+          region: base.AWS_REGION as string,
+          endpoint: base.AWS_ENDPOINT_URL,
+          credentials: EMULATOR_CREDENTIALS,
+        });
+        try {
+          const [queue, dlq] = await Promise.all([
+            queueDepth(sqs, info.queueUrl),
+            queueDepth(sqs, info.deadLetterQueueUrl),
+          ]);
+          const queued = queue.visible + queue.inFlight + queue.delayed;
+          const dead = dlq.visible + dlq.inFlight + dlq.delayed;
+          if (queued > 0 || dead > 0) {
+            throw new OpsError(
+              `${colour} on ${env} still holds ${queued} queued and ${dead} dead-letter messages; drain or export them first (or --force)`,
+            );
+          }
+        } finally {
+          sqs.destroy();
+        }
+      }
+    }
+    await stackDown(env, colour, report, root);
+  } finally {
+    await lock.release();
+  }
+}
+
+export type { StepRecorder };
