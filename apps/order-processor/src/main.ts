@@ -60,6 +60,8 @@ async function main(env: Env): Promise<void> {
     pool,
     logger,
     pauseMaxBackoffMs: env.PAUSE_MAX_BACKOFF_MS,
+    // A stop lets the poll in progress finish; keep it well inside the shutdown budget.
+    waitTimeSeconds: Math.max(1, Math.min(5, Math.floor(shutdownBudgetMs / 2000))),
     afterWrite: env.ORDER_PROCESSOR_CRASH_AFTER_WRITE
       ? () => process.kill(process.pid, 'SIGKILL')
       : undefined,

@@ -87,9 +87,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function handleMessageBatch(messages: Message[]): Promise<Message[]> {
-    if (state !== 'running') {
-      // Received as the processor stopped: left untouched, so they come back after the
-      // visibility timeout to whichever processor is consuming then.
+    if (state !== 'running' && state !== 'stopping') {
+      // Received as the processor paused: left untouched, so they come back after the
+      // visibility timeout to whichever processor is consuming then. (A batch brought by the
+      // last poll of a stop is handled like any other: that is what "finish in-flight" means.)
       logger.debug(
         { count: messages.length, state },
         'batch received while stopping; left untouched',
@@ -113,7 +114,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     queueUrl: deps.queueUrl,
     sqs: deps.sqs,
     batchSize: 10,
-    waitTimeSeconds: deps.waitTimeSeconds ?? 20,
+    // Short enough that a stop waits at most this long for the poll in progress.
+    waitTimeSeconds: deps.waitTimeSeconds ?? 5,
     messageSystemAttributeNames: ['ApproximateReceiveCount'],
     handleMessageBatch,
     strictReturn: true,
@@ -223,8 +225,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         }
         setState('stopping');
         pauseAbort.abort();
-        // A batch in hand is finished (written and deleted); an idle long poll is cut short.
-        consumer.stop(batchActive ? undefined : { abort: true });
+        // The poll in progress is not aborted: the queue may already have handed it messages,
+        // which would then sit invisible for the visibility timeout. It ends within
+        // waitTimeSeconds, and whatever it brings is finished (written and deleted).
+        consumer.stop();
         await waiting;
         await until(() => !consumer.status.isPolling);
         setState('stopped');

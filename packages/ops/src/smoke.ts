@@ -58,6 +58,8 @@ export async function smokeTest(
     expect(res.status === 200 && html.includes('id="root"'), `index.html answered ${res.status}`);
     return 'index.html served';
   });
+  // Longer than the queue's visibility timeout (30 s): a message once taken by a poll that was
+  // then abandoned comes back after it, and a slow start is not a broken build.
   await check('order', async () => {
     const cookies = new Map<string, string>();
     const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -93,13 +95,13 @@ export async function smokeTest(
       body: JSON.stringify({ productId: 1, quantity: 1 }),
     });
     expect(placed.status === 202, `POST /orders answered ${placed.status}`);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 40_000;
     for (;;) {
       const order = await call(`/orders/${placed.body.orderId}`);
       if (order.body.status === 'completed') return `order ${placed.body.orderId} completed`;
       if (Date.now() > deadline)
         throw new Error(
-          `order ${placed.body.orderId} still ${order.body.status ?? order.status} after 15 s`,
+          `order ${placed.body.orderId} still ${order.body.status ?? order.status} after 40 s`,
         );
       await new Promise((r) => setTimeout(r, 100));
     }

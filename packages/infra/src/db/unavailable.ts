@@ -29,9 +29,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
   // MariaDB 1927: connection killed during shutdown.
   if (e.errno === 1927 || e.errno === 1053) return true;
+  // mysql2's words for a pooled connection that died without a code on the error.
   if (
     typeof e.message === 'string' &&
-    /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(e.message)
+    /Pool is closed|connect ETIMEDOUT|Connection lost|connection is in closed state/i.test(
+      e.message,
+    )
   )
     return true;
   return e.cause !== undefined && isDatabaseUnavailable(e.cause);
