@@ -1,0 +1,253 @@
+import { spawn } from 'node:child_process';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '@echobase/infra/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appEnvironment } from '../src/app-env.js';
+import { EMULATOR_CREDENTIALS } from '../src/aws.js';
+import { readStackInfo } from '../src/native/stack.js';
+import { PORT_PLAN } from '../src/plan.js';
+import { releasesDir } from '../src/release.js';
+import { cli, expectCleanError, ROOT } from './support.js';
+
+/**
+ * The blue/green flow on the native ci environment, with real stacks behind the real load
+ * balancer. Slow by nature (each deploy starts a colour and smoke-tests it), so the scenarios
+ * build on each other in order.
+ */
+const production = `http://127.0.0.1:${PORT_PLAN.ci.durable.lbProduction}`;
+let buildId = '';
+
+async function servedBy(): Promise<string | null> {
+  const res = await fetch(`${production}/health/live`);
+  return res.headers.get('x-echobase-colour');
+}
+
+async function lb(): Promise<{ active: string | null }> {
+  return JSON.parse((await cli(['lb', 'status', '--env', 'ci', '--json'])).stdout);
+}
+
+beforeAll(async () => {
+  await cli(['stack', 'down', 'blue', '--env', 'ci']);
+  await cli(['stack', 'down', 'green', '--env', 'ci']);
+  expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+  buildId = (await cli(['release', 'build'])).stdout.trim();
+});
+
+afterAll(async () => {
+  await cli(['stack', 'down', 'blue', '--env', 'ci']);
+  await cli(['stack', 'down', 'green', '--env', 'ci']);
+  await rm(join(releasesDir(ROOT), 'test-broken'), { recursive: true, force: true });
+});
+
+describe('deploy, switch, rollback, retire (native, ci)', () => {
+  it('deploys blue, then green next to it, and production follows with no reload', async () => {
+    const first = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await servedBy()).toBe('blue');
+
+    const second = await cli([
+      'deploy',
+      '--env',
+      'ci',
+      '--colour',
+      'green',
+      '--watch',
+      '1',
+      '--keep-warm',
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    for (const step of [
+      'migrate',
+      'start',
+      'readiness',
+      'smoke',
+      'switch',
+      'watch',
+      'drain',
+      'keep-warm',
+    ]) {
+      expect(second.stderr, step).toMatch(new RegExp(`\\b${step}\\b`));
+    }
+    expect(await servedBy()).toBe('green');
+    expect((await lb()).active).toBe('green');
+
+    const history = JSON.parse((await cli(['history', '--env', 'ci', '--json'])).stdout) as {
+      step: string;
+      status: string;
+      colour: string;
+    }[];
+    expect(history.find((r) => r.step === 'switch' && r.colour === 'green')?.status).toBe(
+      'succeeded',
+    );
+  });
+
+  it('rolls back to the colour kept warm, then forward again', async () => {
+    const back = await cli(['rollback', '--env', 'ci']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await servedBy()).toBe('blue');
+    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
+    expect(await servedBy()).toBe('green');
+  });
+
+  it('refuses to retire the active colour, or one whose queue holds orders', async () => {
+    const active = await cli(['retire', 'green', '--env', 'ci']);
+    expect(active.code).toBe(1);
+    expect(expectCleanError(active)).toMatch(/green serves production on ci/);
+
+    // blue's processor stopped, an order left on its queue: retiring blue would lose it.
+    await cli(['stack', 'down', 'blue', '--env', 'ci']);
+    const info = await readStackInfo('ci', 'blue', ROOT);
+    const base = appEnvironment('ci');
+    const sqs = createSqsClient({
+      region: base.AWS_REGION as string,
+      endpoint: base.AWS_ENDPOINT_URL,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: info?.queueUrl as string,
+        MessageBody: '{"left":"behind"}',
+      }),
+    );
+    sqs.destroy();
+    const queued = await cli(['retire', 'blue', '--env', 'ci']);
+    expect(queued.code).toBe(1);
+    expect(expectCleanError(queued)).toMatch(/blue on ci still holds 1 queued/);
+    expect((await cli(['retire', 'blue', '--env', 'ci', '--force'])).code).toBe(0);
+  });
+
+  it('never sends traffic to a colour whose smoke tests fail', async () => {
+    // A release with no frontend page: everything starts, the smoke test of / fails.
+    const broken = join(releasesDir(ROOT), 'test-broken');
+    await cp(join(releasesDir(ROOT), buildId), broken, { recursive: true, verbatimSymlinks: true });
+    await rm(join(broken, 'apps', 'frontend', 'dist', 'index.html'));
+    const releaseJson = join(broken, 'release.json');
+    const meta = JSON.parse(await readFile(releaseJson, 'utf8'));
+    await writeFile(releaseJson, JSON.stringify({ ...meta, buildId: 'test-broken', dir: broken }));
+
+    const deploy = await cli(['deploy', '--env', 'ci', '--build', 'test-broken', '--watch', '1']);
+    expect(deploy.code).toBe(1);
+    expect(expectCleanError(deploy).split('\n').at(-1)).toMatch(
+      /smoke test "frontend" failed on blue/,
+    );
+    expect(await servedBy()).toBe('green');
+    expect((await lb()).active).toBe('green');
+    await cli(['stack', 'down', 'blue', '--env', 'ci']);
+  });
+
+  it('switches back by itself when the new colour starts failing after the switch', async () => {
+    const deploy = spawn(
+      'node',
+      [
+        join(ROOT, 'packages/ops/dist/cli.js'),
+        'deploy',
+        '--env',
+        'ci',
+        '--colour',
+        'blue',
+        '--watch',
+        '20',
+      ],
+      {
+        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    deploy.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      deploy.once('exit', (code) => resolve(code)),
+    );
+    const deadline = Date.now() + 60_000;
+    while ((await lb()).active !== 'blue') {
+      if (Date.now() > deadline) throw new Error(`the deploy never switched:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // blue's API dies under traffic during the watch window.
+    const info = JSON.parse(
+      (await cli(['stack', 'status', 'blue', '--env', 'ci', '--json'])).stdout,
+    );
+    process.kill(
+      info.services.find((s: { service: string }) => s.service === 'api').pid,
+      'SIGKILL',
+    );
+    for (let i = 0; i < 40; i++)
+      await fetch(`${production}/api/v1/products`).catch(() => undefined);
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/switched back to green/);
+    expect(await servedBy()).toBe('green');
+  });
+
+  it('converges when a deploy killed with SIGKILL is run again', async () => {
+    await cli(['stack', 'down', 'blue', '--env', 'ci']);
+    const killed = spawn(
+      'node',
+      [
+        join(ROOT, 'packages/ops/dist/cli.js'),
+        'deploy',
+        '--env',
+        'ci',
+        '--colour',
+        'blue',
+        '--watch',
+        '1',
+      ],
+      {
+        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    killed.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/readiness/.test(stderr)) {
+      if (Date.now() > deadline) throw new Error(`the deploy never got to readiness:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    killed.kill('SIGKILL');
+    const again = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await servedBy()).toBe('blue');
+    const status = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
+    expect(status.active).toBe('blue');
+    expect(status.colours.filter((c: { active: boolean }) => c.active)).toHaveLength(1);
+  });
+
+  it('lets only one deploy run at a time per environment, naming the holder', async () => {
+    const first = spawn(
+      'node',
+      [
+        join(ROOT, 'packages/ops/dist/cli.js'),
+        'deploy',
+        '--env',
+        'ci',
+        '--colour',
+        'green',
+        '--watch',
+        '3',
+      ],
+      {
+        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    first.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const done = new Promise((resolve) => first.once('exit', resolve));
+    while (!/deploying/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+    const second = await cli(['deploy', '--env', 'ci', '--watch', '1']);
+    expect(second.code).toBe(1);
+    expect(expectCleanError(second)).toMatch(
+      new RegExp(`another deploy holds the ci lock: pid ${first.pid}`),
+    );
+    await done;
+  });
+});
