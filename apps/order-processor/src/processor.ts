@@ -71,8 +71,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let since = new Date();
   let reason: string | undefined;
   let inFlight = 0;
-  /** From the handler's start until sqs-consumer has deleted what it returned. */
-  let batchActive = false;
   let queueFailing = false;
   let pausedAt = 0;
   let pauseAbort = new AbortController();
@@ -97,7 +95,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       );
       return [];
     }
-    batchActive = true;
     inFlight = messages.length;
     const result = await processBatch(messages, {
       repository,
@@ -122,7 +119,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   });
 
   consumer.on('response_processed', () => {
-    batchActive = false;
     inFlight = 0;
     queueBack();
   });

@@ -236,7 +236,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       await step(
         'smoke',
         () => smokeTest(direct, colour, release.buildId),
-        (r) => r.map((c) => c.check).join(', ') + ' passed',
+        (r) => `${r.map((c) => c.check).join(', ')} passed`,
       );
       await step(
         'switch',
