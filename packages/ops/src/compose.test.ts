@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import {
   COLOURS,
   type Colour,
+  colourNames,
+  DATABASE_NAME,
   type DurablePorts,
   durableNames,
   ENVIRONMENTS,
@@ -71,6 +73,17 @@ function planEnvFile(env: EnvName): Record<string, string> {
     LB_GREEN_PORT: String(d.lbGreen),
     LB_ADMIN_PORT: String(d.lbAdmin),
     PROMETHEUS_PORT: String(d.prometheus),
+    ...Object.fromEntries(
+      COLOURS.flatMap((colour) => {
+        const c = PORT_PLAN[env].colours[colour];
+        const name = colour.toUpperCase();
+        return [
+          [`${name}_API_PORT`, String(c.api)],
+          [`${name}_PROCESSOR_PORT`, String(c.processorHealth)],
+          [`${name}_FRONTEND_PORT`, String(c.frontend)],
+        ];
+      }),
+    ),
   };
 }
 
@@ -197,19 +210,27 @@ describe('the load balancer in docker', () => {
   const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
   const nginx = service(file, 'nginx');
 
-  it.each(COLOURS)('reaches %s at the container names and ports of its colour stack', (colour) => {
-    const stack = parse(read(`docker-compose.${colour}.yml`)) as ComposeFile;
-    const name = colour.toUpperCase();
-    for (const [svc, key] of [
-      ['api-gateway', 'API'],
-      ['frontend', 'FRONTEND'],
-    ] as const) {
-      const s = service(stack, svc);
-      const inside = ports(s)[0]?.split(':').at(-1);
-      expect(nginx.environment?.[`${name}_${key}_HOST`], svc).toBe(s.container_name);
-      expect(nginx.environment?.[`${name}_${key}_PORT`], svc).toBe(inside);
-    }
-  });
+  it.each(ENVIRONMENTS.flatMap((env) => COLOURS.map((colour) => [env, colour] as const)))(
+    'on %s reaches %s at the container names and ports of its colour stack',
+    (env, colour) => {
+      const durable = composeConfig(
+        ['--env-file', `durable/.env.${env}`, '-f', 'durable/docker-compose.yml'],
+        { MARIADB_ROOT_PASSWORD: 'not-a-real-password' },
+      );
+      const stack = renderColour(env, colour);
+      const lb = service(durable, 'nginx').environment ?? {};
+      const name = colour.toUpperCase();
+      for (const [svc, key] of [
+        ['api-gateway', 'API'],
+        ['frontend', 'FRONTEND'],
+      ] as const) {
+        const s = service(stack, svc);
+        const inside = ports(s)[0]?.split(':').at(-1);
+        expect(lb[`${name}_${key}_HOST`], svc).toBe(s.container_name);
+        expect(lb[`${name}_${key}_PORT`], svc).toBe(inside);
+      }
+    },
+  );
 
   it('keeps the active colour on a volume, where the image keeps its state folder', () => {
     const stateDir = read('nginx/Dockerfile').match(/NGINX_STATE_DIR=(\S+)/)?.[1];
@@ -245,35 +266,126 @@ describe('durable/README.md', () => {
   });
 });
 
+/**
+ * `docker-compose -f docker-compose.yml -f docker-compose.<colour>.yml -p <project> config`,
+ * with the environment's durable env file for ci (devlocal is the files' default).
+ */
+function renderColour(env: EnvName, colour: Colour): ComposeFile {
+  return composeConfig([
+    ...(env === 'devlocal' ? [] : ['--env-file', `durable/.env.${env}`]),
+    '-f',
+    'docker-compose.yml',
+    '-f',
+    `docker-compose.${colour}.yml`,
+    '-p',
+    colourNames(env, colour).composeProject,
+  ]);
+}
+
 describe('colour stacks', () => {
-  const colourPorts = (colour: Colour) => {
-    const p = PORT_PLAN.devlocal.colours[colour];
+  const cases = ENVIRONMENTS.flatMap((env) => COLOURS.map((colour) => [env, colour] as const));
+  const colourPorts = (env: EnvName, colour: Colour) => {
+    const p = PORT_PLAN[env].colours[colour];
     return { 'api-gateway': p.api, 'order-processor': p.processorHealth, frontend: p.frontend };
   };
 
-  it.each(COLOURS)(
-    '%s renders with its plan ports on 127.0.0.1, on the durable network',
-    (colour) => {
-      const config = composeConfig([
-        '-f',
-        'docker-compose.yml',
-        '-f',
-        `docker-compose.${colour}.yml`,
-        '-p',
-        `echobase-${colour}`,
+  it.each(cases)(
+    '%s %s renders with its plan ports on 127.0.0.1, on the durable network',
+    (env, colour) => {
+      const config = renderColour(env, colour);
+      expect(Object.keys(config.services).sort()).toEqual([
+        'api-gateway',
+        'frontend',
+        'order-processor',
+        'queues',
       ]);
-      for (const [name, port] of Object.entries(colourPorts(colour))) {
+      for (const [name, port] of Object.entries(colourPorts(env, colour))) {
         const s = service(config, name);
-        expect(s.container_name).toBe(`echobase-${colour}-${name}`);
+        expect(s.container_name).toBe(colourNames(env, colour).container(name));
         expect(s.environment?.COLOUR).toBe(colour);
         expect(ports(s), name).toEqual([`127.0.0.1:${port}:${port}`]);
       }
-      expect(config.networks?.durable).toEqual({
-        external: true,
-        name: durableNames('devlocal').network,
-      });
+      expect(service(config, 'api-gateway').environment?.PORT).toBe(
+        String(PORT_PLAN[env].colours[colour].api),
+      );
+      expect(service(config, 'order-processor').environment?.HEALTH_PORT).toBe(
+        String(PORT_PLAN[env].colours[colour].processorHealth),
+      );
+      expect(service(config, 'frontend').environment?.PORT).toBe(
+        String(PORT_PLAN[env].colours[colour].frontend),
+      );
+      expect(config.networks?.durable).toEqual({ external: true, name: durableNames(env).network });
     },
   );
+
+  it.each(cases)(
+    '%s %s uses its own queue, the durable layer and secrets of its environment',
+    (env, colour) => {
+      const config = renderColour(env, colour);
+      const names = durableNames(env);
+      for (const name of ['queues', 'api-gateway', 'order-processor']) {
+        const e = service(config, name).environment ?? {};
+        expect(e.ECHOBASE_ENV, name).toBe(env);
+        expect(e.DB_HOST, name).toBe(names.container('mariadb'));
+        expect(e.DB_NAME, name).toBe(DATABASE_NAME);
+        expect(e.DB_SECRET_NAME, name).toBe(names.secrets.dbApp);
+        expect(e.JWT_SECRET_NAME, name).toBe(names.secrets.jwt);
+        expect(e.AWS_ENDPOINT_URL, name).toBe(`http://${names.container('aws')}:5000`);
+        expect(e.ORDERS_QUEUE_URL?.split('/').at(-1), name).toBe(colourNames(env, colour).queue);
+      }
+      // The static server needs no database and no secrets.
+      expect(Object.keys(service(config, 'frontend').environment ?? {}).sort()).toEqual([
+        'BUILD_ID',
+        'COLOUR',
+        'ECHOBASE_ENV',
+        'PORT',
+      ]);
+    },
+  );
+
+  it('tags every image by build id, built from the root Dockerfile target of its app', () => {
+    const config = composeConfig(
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.blue.yml', '-p', 'echobase-blue'],
+      { BUILD_ID: 'abc123def456' },
+    );
+    const dockerfile = read('Dockerfile');
+    for (const [name, s] of Object.entries(config.services)) {
+      const target = (s as ComposeService & { build?: { target?: string } }).build?.target;
+      expect(target, name).toBeDefined();
+      expect(dockerfile, name).toMatch(new RegExp(`^FROM \\S+ AS ${target}$`, 'm'));
+      expect(s.image, name).toBe(`echobase/${target}:abc123def456`);
+    }
+  });
+});
+
+describe('the apps Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const targets = ['api-gateway', 'order-processor', 'frontend'];
+  /** The lines of one FROM … AS target stage. */
+  const stage = (target: string) => {
+    const start = dockerfile.search(new RegExp(`^FROM \\S+ AS ${target}$`, 'm'));
+    const rest = dockerfile.slice(start + 1);
+    const next = rest.search(/^FROM /m);
+    return next === -1 ? rest : rest.slice(0, next);
+  };
+
+  it.each(targets)(
+    '%s runs as a non-root user with a healthcheck and production deps only',
+    (target) => {
+      const lines = stage(target);
+      expect(lines).toMatch(/^USER node$/m);
+      expect(lines).toMatch(/^HEALTHCHECK /m);
+      expect(lines).toMatch(new RegExp(`--from=deps-${target} /src/node_modules`));
+      expect(stage(`deps-${target}`)).toMatch(
+        new RegExp(`npm ci --omit=dev --workspace=@echobase/${target}`),
+      );
+    },
+  );
+
+  it('starts from a pinned Node 20 image', () => {
+    const base = dockerfile.match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1] ?? '';
+    expect(base).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+  });
 });
 
 describe('images', () => {

@@ -30,10 +30,11 @@ describe('port plan', () => {
     expect(n.container('mariadb')).toBe('echobase-ci-durable-mariadb');
     expect(n.network).toBe('echobase-ci-durable-network');
     expect(n.volume('mariadb')).toBe('echobase-ci-durable-mariadb-data');
-    expect(colourNames('ci', 'green')).toEqual({
-      composeProject: 'echobase-green',
-      queue: 'echobase-ci-green-orders',
-      deadLetterQueue: 'echobase-ci-green-orders-dlq',
-    });
+    const green = colourNames('ci', 'green');
+    expect(green.composeProject).toBe('echobase-ci-green');
+    expect(colourNames('devlocal', 'green').composeProject).toBe('echobase-green');
+    expect(green.container('api-gateway')).toBe('echobase-ci-green-api-gateway');
+    expect(green.queue).toBe('echobase-ci-green-orders');
+    expect(green.deadLetterQueue).toBe('echobase-ci-green-orders-dlq');
   });
 });

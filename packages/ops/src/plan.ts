@@ -119,10 +119,14 @@ export function durableNames(env: EnvName) {
   } as const;
 }
 
-/** Names of one colour's stack in one environment. */
+/**
+ * Names of one colour's stack in one environment. devlocal's compose project is the short
+ * `echobase-<colour>` people type; other environments add their name so both can run at once.
+ */
 export function colourNames(env: EnvName, colour: Colour) {
   return {
-    composeProject: `echobase-${colour}`,
+    composeProject: env === 'devlocal' ? `echobase-${colour}` : `echobase-${env}-${colour}`,
+    container: (service: string) => `echobase-${env}-${colour}-${service}`,
     queue: `echobase-${env}-${colour}-orders`,
     deadLetterQueue: `echobase-${env}-${colour}-orders-dlq`,
   } as const;
