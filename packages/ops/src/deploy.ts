@@ -172,11 +172,22 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         statuses[c].services.some((s) => s.state === 'running'),
     );
     const colour = options.colour ?? running ?? (active ? other(active) : 'blue');
-    const previous =
-      colour === active
-        ? statuses[other(colour)].services.some((s) => s.state === 'running')
-          ? other(colour)
-          : null
+    const target = statuses[colour];
+    const targetRuns = target.services.some((s) => s.state === 'running');
+    // Production already on this build: a re-run after a kill past the switch; only the old
+    // colour's drain and retirement may be left to do.
+    const alreadyServes = colour === active && target.buildId === release.buildId && target.healthy;
+    if (colour === active && targetRuns && target.buildId !== release.buildId) {
+      throw new OpsError(
+        `${colour} serves production on ${env} with build ${target.buildId}; deploy ${release.buildId} to ${other(colour)} instead`,
+      );
+    }
+    const previous = alreadyServes
+      ? statuses[other(colour)].services.some((s) => s.state === 'running')
+        ? other(colour)
+        : null
+      : colour === active
+        ? null
         : active;
     const record = stepRecorder(conn, {
       deployId: lock.holder.deployId,
@@ -210,12 +221,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       (r) =>
         r.applied.length ? `applied ${r.applied.join(', ')}` : `schema up to date (${r.version})`,
     );
-    if (colour !== active) {
-      const target = statuses[colour];
-      if (
-        target.buildId !== release.buildId &&
-        target.services.some((s) => s.state === 'running')
-      ) {
+    if (!alreadyServes) {
+      if (target.buildId !== release.buildId && targetRuns) {
         await step(
           'stop-stale',
           () => stackDown(env, colour, report, root),
@@ -296,7 +303,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       colour,
       previous,
       buildId: release.buildId,
-      outcome: colour === active ? 'already-active' : 'deployed',
+      outcome: alreadyServes ? 'already-active' : 'deployed',
     };
   } finally {
     await conn.end().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
@@ -38,7 +38,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await cli(['stack', 'down', 'blue', '--env', 'ci']);
   await cli(['stack', 'down', 'green', '--env', 'ci']);
-  await rm(join(releasesDir(ROOT), 'test-broken'), { recursive: true, force: true });
+  for (const id of ['test-broken', 'test-other'])
+    await rm(join(releasesDir(ROOT), id), { recursive: true, force: true });
 });
 
 describe('deploy, switch, rollback, retire (native, ci)', () => {
@@ -111,11 +112,13 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
         MessageBody: '{"left":"behind"}',
       }),
     );
-    sqs.destroy();
     const queued = await cli(['retire', 'blue', '--env', 'ci']);
     expect(queued.code).toBe(1);
     expect(expectCleanError(queued)).toMatch(/blue on ci still holds 1 queued/);
     expect((await cli(['retire', 'blue', '--env', 'ci', '--force'])).code).toBe(0);
+    // Not an order: gone, so later deploys need not wait for it to reach the DLQ.
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: info?.queueUrl as string }));
+    sqs.destroy();
   });
 
   it('never sends traffic to a colour whose smoke tests fail', async () => {
@@ -249,5 +252,31 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
       new RegExp(`another deploy holds the ci lock: pid ${first.pid}`),
     );
     await done;
+  });
+
+  it('starts the active colour again when it is down, and never deploys over it', async () => {
+    // Production's colour stopped under it: a deploy to it must start it, not call it done.
+    expect((await lb()).active).toBe('green');
+    await cli(['stack', 'down', 'green', '--env', 'ci']);
+    const restart = await cli(['deploy', '--env', 'ci', '--colour', 'green', '--watch', '1']);
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(restart.stderr).toMatch(/\bstart\b/);
+    expect(restart.stderr).toMatch(/\bsmoke\b/);
+    expect(await servedBy()).toBe('green');
+
+    // Another build onto the colour serving production would stop it mid-traffic: refused.
+    const other = join(releasesDir(ROOT), 'test-other');
+    await cp(join(releasesDir(ROOT), buildId), other, { recursive: true, verbatimSymlinks: true });
+    const releaseJson = join(other, 'release.json');
+    const meta = JSON.parse(await readFile(releaseJson, 'utf8'));
+    await writeFile(releaseJson, JSON.stringify({ ...meta, buildId: 'test-other', dir: other }));
+    const over = await cli(['deploy', '--env', 'ci', '--colour', 'green', '--build', 'test-other']);
+    expect(over.code).toBe(1);
+    expect(expectCleanError(over)).toMatch(
+      new RegExp(
+        `green serves production on ci with build ${buildId}; deploy test-other to blue instead`,
+      ),
+    );
+    expect(await servedBy()).toBe('green');
   });
 });
