@@ -1,6 +1,8 @@
 export { appEnvironment } from './app-env.js';
 export { type DurableStatus, durableStatus, setupDurable, teardownDurable } from './durable.js';
 export { OpsError, UsageError } from './errors.js';
+export { lbState, switchColour } from './lb.js';
+export { stackStatus } from './native/stack.js';
 export { envPaths, repoRoot, toolPaths } from './paths.js';
 export * from './plan.js';
 export { createReporter, type Reporter, silentReporter } from './report.js';
