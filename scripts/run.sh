@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs Echobase on this machine: installs what is missing, builds, sets up the devlocal durable
-# layer (MariaDB, the AWS endpoint, the load balancer) and prints where everything is.
-# Safe to run again: whatever already runs is verified and left alone.
+# layer (MariaDB, the AWS endpoint, the load balancer), deploys the checkout (blue on a fresh
+# machine) behind the production listener and prints where everything is.
+# Safe to run again: whatever already runs is verified and left alone; a changed checkout is
+# deployed to the idle colour, blue/green.
 # Usage: ./scripts/run.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/echobase.sh
@@ -14,12 +16,13 @@ ensure_npm_packages
 echo "echobase: building"
 npx turbo run build --output-logs=errors-only
 ./durable/setup.sh devlocal
+echobase deploy --env devlocal
 echo
-echobase durable status devlocal
+echobase status --env devlocal
 cat <<EOT
 
-Production (load balancer): http://127.0.0.1:8080
-  It answers 503 {"error":{"code":"no_active_colour"}} until a colour is deployed.
-Settings for apps and tools:  npx echobase durable env devlocal
-Stop (keeps data):            ./durable/teardown.sh devlocal
+Open the app:                 http://127.0.0.1:8080  (production: the active colour)
+Deploy again after a change:  npx echobase deploy --env devlocal
+Stop a colour:                npx echobase stack down blue --env devlocal
+Stop the durable layer:       ./durable/teardown.sh devlocal  (keeps the data)
 EOT
