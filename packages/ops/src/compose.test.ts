@@ -91,7 +91,18 @@ function planEnvFile(env: EnvName): Record<string, string> {
  * `docker-compose <args> config`, parsed. A clean environment, so a stray ECHOBASE_ENV or
  * BUILD_ID in the caller's shell cannot change what the files render to.
  */
+const rendered = new Map<string, ComposeFile>();
 function composeConfig(args: string[], extraEnv: Record<string, string> = {}): ComposeFile {
+  // Each render costs docker-compose's start-up; the files do not change during a run.
+  const key = JSON.stringify([args, extraEnv]);
+  const cached = rendered.get(key);
+  if (cached) return cached;
+  const config = renderConfig(args, extraEnv);
+  rendered.set(key, config);
+  return config;
+}
+
+function renderConfig(args: string[], extraEnv: Record<string, string>): ComposeFile {
   const result = spawnSync('docker-compose', [...args, 'config'], {
     cwd: root,
     encoding: 'utf8',
@@ -136,7 +147,7 @@ describe('durable env files', () => {
   });
 });
 
-describe('durable/docker-compose.yml', () => {
+describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
   const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
   const services = ['mariadb', 'aws', 'nginx', 'prometheus'];
 
@@ -206,7 +217,7 @@ describe('durable/docker-compose.yml', () => {
   });
 });
 
-describe('the load balancer in docker', () => {
+describe('the load balancer in docker', { timeout: 30_000 }, () => {
   const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
   const nginx = service(file, 'nginx');
 
@@ -282,7 +293,7 @@ function renderColour(env: EnvName, colour: Colour): ComposeFile {
   ]);
 }
 
-describe('colour stacks', () => {
+describe('colour stacks', { timeout: 30_000 }, () => {
   const cases = ENVIRONMENTS.flatMap((env) => COLOURS.map((colour) => [env, colour] as const));
   const colourPorts = (env: EnvName, colour: Colour) => {
     const p = PORT_PLAN[env].colours[colour];

@@ -7,14 +7,16 @@ import type { Command } from 'commander';
 import { appEnvironment } from './app-env.js';
 import { EMULATOR_CREDENTIALS } from './aws.js';
 import { deploy, retire, rollback } from './deploy.js';
+import { composeArgs } from './docker/durable.js';
+import { colourComposeArgs } from './docker/stack.js';
 import { durableStatus } from './durable.js';
 import { OpsError, UsageError } from './errors.js';
 import { historyConnection, readHistory } from './history.js';
 import { lbState } from './lb.js';
-import { readStackInfo, STACK_SERVICES, stackPaths, stackStatus } from './native/stack.js';
 import { envPaths, repoRoot } from './paths.js';
 import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
+import { readStackInfo, STACK_SERVICES, stackPaths, stackRuntime, stackStatus } from './stack.js';
 import { colourArgument, envOption } from './stack-cli.js';
 
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
@@ -217,6 +219,10 @@ export function registerDeployCommands(
         opts: { env: EnvName; follow: boolean; lines: string },
       ) => {
         const files = logFiles(opts.env, what, service);
+        if ((await stackRuntime()) === 'docker') {
+          await follow('docker', dockerLogArgs(repoRoot(), opts.env, what, service, opts));
+          return;
+        }
         const missing = files.filter((f) => !existsSync(f));
         if (missing.length === files.length)
           throw new OpsError(
@@ -233,15 +239,45 @@ export function registerDeployCommands(
           }
           return;
         }
-        await new Promise<void>((resolve) => {
-          const child = spawn('tail', ['-n', opts.lines, '-F', ...present], {
-            stdio: ['ignore', 'inherit', 'inherit'],
-          });
-          child.on('exit', () => resolve());
-          process.once('SIGINT', () => child.kill('SIGTERM'));
-        });
+        await follow('tail', ['-n', opts.lines, '-F', ...present]);
       },
     );
+}
+
+/** Runs a log command on the terminal until it ends (or Ctrl-C ends it). */
+function follow(command: string, args: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
+    child.on('exit', () => resolve());
+    process.once('SIGINT', () => child.kill('SIGTERM'));
+  });
+}
+
+/** `docker compose logs` of a colour's project or of the durable project. */
+export function dockerLogArgs(
+  root: string,
+  env: EnvName,
+  what: string,
+  service: string | undefined,
+  opts: { follow: boolean; lines: string },
+): string[] {
+  const tail = ['logs', '--tail', opts.lines, ...(opts.follow ? ['--follow'] : [])];
+  if (isColour(what)) {
+    const compose: Record<string, string> = {
+      api: 'api-gateway',
+      processor: 'order-processor',
+      frontend: 'frontend',
+    };
+    return colourComposeArgs(
+      root,
+      env,
+      what,
+      ...tail,
+      ...(service ? [compose[service] ?? service] : []),
+    );
+  }
+  return composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...(service ? [service] : []));
 }
 
 function logFiles(env: EnvName, what: string, service?: string): string[] {

@@ -9,7 +9,6 @@ import { acquireDeployLock } from './deploy-lock.js';
 import { OpsError } from './errors.js';
 import { historyConnection, type StepRecorder, stepRecorder } from './history.js';
 import { lbState, switchColour } from './lb.js';
-import { readStackInfo, stackDown, stackStatus, stackUp } from './native/stack.js';
 import { envPaths } from './paths.js';
 import {
   type Colour,
@@ -22,6 +21,7 @@ import {
 import { buildRelease, type Release, readRelease } from './release.js';
 import type { Reporter } from './report.js';
 import { smokeTest } from './smoke.js';
+import { readStackInfo, stackDown, stackStatus, stackUp } from './stack.js';
 
 export interface DeployOptions {
   env: EnvName;

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { type StackStatus, stackDown, stackStatus, stackUp } from './native/stack.js';
 import { repoRoot } from './paths.js';
 import { COLOURS, type Colour, ENVIRONMENTS, type EnvName, isColour, isEnvName } from './plan.js';
 import { buildRelease, readRelease } from './release.js';
 import { createReporter } from './report.js';
+import { type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
 
 export function colourArgument(value: string): Colour {
   if (!isColour(value))

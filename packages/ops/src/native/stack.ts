@@ -61,7 +61,7 @@ export function stackPaths(env: EnvName, colour: Colour, root?: string) {
   };
 }
 
-function ports(env: EnvName, colour: Colour): Record<StackService, number> {
+export function servicePorts(env: EnvName, colour: Colour): Record<StackService, number> {
   const p = PORT_PLAN[env].colours[colour];
   return { api: p.api, processor: p.processorHealth, frontend: p.frontend };
 }
@@ -73,11 +73,11 @@ const ENTRY: Record<StackService, string> = {
 };
 
 /** What "ready" means for each service: the API and processor check their dependencies. */
-function readyUrl(service: StackService, port: number): string {
+export function readyUrl(service: StackService, port: number): string {
   return `http://${LOOPBACK}:${port}${service === 'frontend' ? '/health/live' : '/health/ready'}`;
 }
 
-async function answers(url: string): Promise<boolean> {
+export async function answers(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
   } catch {
@@ -104,7 +104,7 @@ export async function stackStatus(
 ): Promise<StackStatus> {
   const paths = stackPaths(env, colour, root);
   const info = await readStackInfo(env, colour, root);
-  const p = ports(env, colour);
+  const p = servicePorts(env, colour);
   const services = await Promise.all(
     STACK_SERVICES.map(async (service): Promise<StackServiceStatus> => {
       const pid = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
@@ -150,7 +150,7 @@ export async function stackUp(
     report.line(`  ${colour.padEnd(10)} already running build ${release.buildId}`);
     return (await readStackInfo(env, colour, root)) as StackInfo;
   }
-  const p = ports(env, colour);
+  const p = servicePorts(env, colour);
   for (const s of current.services) {
     if (s.state === 'stopped' && (await portInUse(p[s.service]))) {
       throw new OpsError(

@@ -1,0 +1,177 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerLogArgs } from '../deploy-cli.js';
+import { readStackInfo } from '../native/stack.js';
+import { silentReporter } from '../report.js';
+import type { DockerExec } from './durable.js';
+import {
+  colourComposeArgs,
+  dockerStackDown,
+  dockerStackStatus,
+  dockerStackUp,
+  parseMemUsage,
+} from './stack.js';
+
+/** No engine here: these pin the commands the docker colour stack gives docker. */
+const roots: string[] = [];
+afterAll(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function tempRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'echobase-docker-stack-'));
+  roots.push(root);
+  return root;
+}
+
+function recorder(answers: Record<string, string> = {}) {
+  const calls: { args: string[]; env?: NodeJS.ProcessEnv }[] = [];
+  const docker: DockerExec = async (args, env) => {
+    calls.push({ args, env });
+    const key = Object.keys(answers).find((k) => args.join(' ').includes(k));
+    return key === undefined ? '' : (answers[key] as string);
+  };
+  return { calls, docker };
+}
+
+const psLines = (state: string) =>
+  ['api-gateway', 'order-processor', 'frontend']
+    .map((Service) => JSON.stringify({ Service, State: state, Health: 'healthy' }))
+    .join('\n');
+
+describe('docker colour stacks', () => {
+  it('point compose at the colour project, the environment ports and both compose files', () => {
+    expect(colourComposeArgs('/repo', 'ci', 'green', 'up')).toEqual([
+      'compose',
+      '-p',
+      'echobase-ci-green',
+      '--env-file',
+      '/repo/durable/.env.ci',
+      '-f',
+      '/repo/docker-compose.yml',
+      '-f',
+      '/repo/docker-compose.green.yml',
+      'up',
+    ]);
+    expect(colourComposeArgs('/repo', 'devlocal', 'blue').slice(0, 3)).toEqual([
+      'compose',
+      '-p',
+      'echobase-blue',
+    ]);
+  });
+
+  it('reads state from compose ps and memory from docker stats', async () => {
+    const root = await tempRoot();
+    const { calls, docker } = recorder({
+      ' ps ': psLines('running'),
+      stats: [
+        'echobase-ci-blue-api-gateway\t101.5MiB / 23.4GiB',
+        'echobase-ci-blue-order-processor\t80MiB / 23.4GiB',
+        'echobase-ci-blue-frontend\t45.1MiB / 23.4GiB',
+      ].join('\n'),
+    });
+    const status = await dockerStackStatus('ci', 'blue', root, docker);
+    expect(status.services.map((s) => [s.service, s.state, s.port, s.rssBytes])).toEqual([
+      ['api', 'running', 3201, parseMemUsage('101.5MiB')],
+      ['processor', 'running', 3202, 80 * 2 ** 20],
+      ['frontend', 'running', 3203, parseMemUsage('45.1MiB')],
+    ]);
+    // Nothing answers on the plan ports here: running, but not ready.
+    expect(status.healthy).toBe(false);
+    expect(calls[1]?.args.slice(0, 3)).toEqual(['stats', '--no-stream', '--format']);
+  });
+
+  it('makes the queues, records them, then builds and starts the colour tagged by build id', async () => {
+    const root = await tempRoot();
+    const { calls, docker } = recorder({ ' ps ': '' });
+    const queues = async () => ({
+      queueUrl: 'http://127.0.0.1:4567/123456789012/echobase-ci-green-orders',
+      deadLetterQueueUrl: 'http://127.0.0.1:4567/123456789012/echobase-ci-green-orders-dlq',
+    });
+    const release = { buildId: 'abc123', dir: root, gitSha: 'abc123', createdAt: '' };
+    await dockerStackUp('ci', 'green', release, silentReporter, root, docker, queues);
+    const up = calls.at(-1);
+    expect(up?.args).toEqual(
+      colourComposeArgs(root, 'ci', 'green', 'up', '-d', '--build', '--wait'),
+    );
+    expect(up?.env).toEqual({ ECHOBASE_ENV: 'ci', BUILD_ID: 'abc123' });
+    expect(await readStackInfo('ci', 'green', root)).toMatchObject({
+      buildId: 'abc123',
+      queueUrl: 'http://127.0.0.1:4567/123456789012/echobase-ci-green-orders',
+    });
+  });
+
+  it('does not start the colour when its queues cannot be made', async () => {
+    const root = await tempRoot();
+    const { calls, docker } = recorder({ ' ps ': '' });
+    const release = { buildId: 'abc123', dir: root, gitSha: 'abc123', createdAt: '' };
+    await expect(
+      dockerStackUp('ci', 'green', release, silentReporter, root, docker, async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+    expect(calls.some((c) => c.args.includes('up'))).toBe(false);
+    expect(await readStackInfo('ci', 'green', root)).toBeNull();
+  });
+
+  it('refuses to start another build over a running colour', async () => {
+    const root = await tempRoot();
+    const { calls, docker } = recorder({ ' ps ': psLines('running') });
+    await expect(
+      dockerStackUp(
+        'ci',
+        'green',
+        { buildId: 'new', dir: root, gitSha: 'new', createdAt: '' },
+        silentReporter,
+        root,
+        docker,
+      ),
+    ).rejects.toThrow(/green on ci runs build null; retire it before starting new/);
+    expect(calls.some((c) => c.args.includes('up'))).toBe(false);
+  });
+
+  it('stops a running colour with compose down, giving the apps time to drain', async () => {
+    const root = await tempRoot();
+    const { calls, docker } = recorder({ ' ps ': psLines('running') });
+    expect(await dockerStackDown('ci', 'blue', silentReporter, root, docker)).toEqual([
+      'api',
+      'processor',
+      'frontend',
+    ]);
+    expect(calls.at(-1)?.args.slice(-3)).toEqual(['down', '--timeout', '60']);
+    expect(calls.at(-1)?.env).toMatchObject({ ECHOBASE_ENV: 'ci' });
+
+    const stopped = recorder({ ' ps ': psLines('exited') });
+    expect(await dockerStackDown('ci', 'blue', silentReporter, root, stopped.docker)).toEqual([]);
+    expect(stopped.calls.some((c) => c.args.includes('down'))).toBe(false);
+  });
+
+  it('shows logs with compose logs, naming compose services', () => {
+    const opts = { follow: true, lines: '20' };
+    expect(dockerLogArgs('/repo', 'ci', 'blue', 'api', opts)).toEqual(
+      colourComposeArgs('/repo', 'ci', 'blue', 'logs', '--tail', '20', '--follow', 'api-gateway'),
+    );
+    expect(dockerLogArgs('/repo', 'ci', 'durable', 'nginx', { follow: false, lines: '5' })).toEqual(
+      [
+        'compose',
+        '-p',
+        'echobase-ci-durable',
+        '--env-file',
+        '/repo/durable/.env.ci',
+        '-f',
+        '/repo/durable/docker-compose.yml',
+        'logs',
+        '--tail',
+        '5',
+        'nginx',
+      ],
+    );
+  });
+
+  it('parses docker stats memory figures', () => {
+    expect(parseMemUsage('12MiB / 1.9GiB')).toBe(12 * 2 ** 20);
+    expect(parseMemUsage('1.5GiB / 4GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseMemUsage('900kB / 1GiB')).toBeNull();
+    expect(parseMemUsage('--')).toBeNull();
+  });
+});

@@ -1,0 +1,237 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
+import { appEnvironment } from '../app-env.js';
+import { EMULATOR_CREDENTIALS } from '../aws.js';
+import { OpsError } from '../errors.js';
+import {
+  answers,
+  readStackInfo,
+  readyUrl,
+  STACK_SERVICES,
+  type StackInfo,
+  type StackService,
+  type StackServiceStatus,
+  type StackStatus,
+  servicePorts,
+  stackPaths,
+} from '../native/stack.js';
+import { type Colour, colourNames, type EnvName } from '../plan.js';
+import type { Release } from '../release.js';
+import type { Reporter } from '../report.js';
+import { type DockerExec, execDocker } from './durable.js';
+
+/**
+ * A colour's stack in docker: docker-compose.yml plus the colour's override, as one compose
+ * project per environment and colour, images built from the checkout and tagged by build id.
+ * The same contract as the native stack (native/stack.ts): the same stack.json, the same
+ * queues, the same readiness checks on the same published ports.
+ */
+
+/** Compose service of each stack service. */
+const COMPOSE_SERVICE: Record<StackService, string> = {
+  api: 'api-gateway',
+  processor: 'order-processor',
+  frontend: 'frontend',
+};
+
+/** `docker compose` pointed at the colour's project, the environment's ports and both files. */
+export function colourComposeArgs(
+  root: string,
+  env: EnvName,
+  colour: Colour,
+  ...rest: string[]
+): string[] {
+  return [
+    'compose',
+    '-p',
+    colourNames(env, colour).composeProject,
+    '--env-file',
+    join(root, 'durable', `.env.${env}`),
+    '-f',
+    join(root, 'docker-compose.yml'),
+    '-f',
+    join(root, `docker-compose.${colour}.yml`),
+    ...rest,
+  ];
+}
+
+/** What compose interpolates: the environment, and the build the images are tagged with. */
+const composeEnv = (env: EnvName, buildId: string) => ({ ECHOBASE_ENV: env, BUILD_ID: buildId });
+
+interface PsRow {
+  Service: string;
+  State: string;
+  Health?: string;
+}
+
+/** Compose prints one JSON object per line (newer) or one array (older). */
+function parsePs(out: string): PsRow[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => JSON.parse(line) as unknown)
+    .flat() as PsRow[];
+}
+
+/** `12.5MiB / 1.9GiB` → bytes of the first figure. */
+export function parseMemUsage(text: string): number | null {
+  const match = /^([\d.]+)\s*([KMGT]?i?B)/.exec(text.trim());
+  if (!match) return null;
+  const units: Record<string, number> = {
+    B: 1,
+    KiB: 2 ** 10,
+    MiB: 2 ** 20,
+    GiB: 2 ** 30,
+    TiB: 2 ** 40,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+    TB: 1e12,
+  };
+  const unit = units[match[2] as string];
+  return unit === undefined ? null : Math.round(Number(match[1]) * unit);
+}
+
+export async function dockerStackStatus(
+  env: EnvName,
+  colour: Colour,
+  root: string,
+  docker: DockerExec = execDocker,
+): Promise<StackStatus> {
+  const info = await readStackInfo(env, colour, root);
+  const rows = parsePs(
+    await docker(
+      colourComposeArgs(root, env, colour, 'ps', '--all', '--format', 'json'),
+      composeEnv(env, info?.buildId ?? 'none'),
+    ),
+  );
+  const names = colourNames(env, colour);
+  const memory = new Map<string, number | null>();
+  const running = rows.filter((r) => r.State === 'running');
+  if (running.length > 0) {
+    const stats = await docker([
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.Name}}\t{{.MemUsage}}',
+      ...running.map((r) => names.container(r.Service)),
+    ]);
+    for (const line of stats.trim().split('\n').filter(Boolean)) {
+      const [name = '', usage = ''] = line.split('\t');
+      memory.set(name, parseMemUsage(usage));
+    }
+  }
+  const ports = servicePorts(env, colour);
+  const services = await Promise.all(
+    STACK_SERVICES.map(async (service): Promise<StackServiceStatus> => {
+      const row = rows.find((r) => r.Service === COMPOSE_SERVICE[service]);
+      const up = row?.State === 'running';
+      return {
+        service,
+        state: up ? 'running' : 'stopped',
+        pid: null,
+        port: ports[service],
+        healthy: up && (await answers(readyUrl(service, ports[service]))),
+        rssBytes: memory.get(names.container(COMPOSE_SERVICE[service])) ?? null,
+      };
+    }),
+  );
+  return {
+    env,
+    colour,
+    buildId: info?.buildId ?? null,
+    healthy: services.every((s) => s.healthy),
+    services,
+  };
+}
+
+/**
+ * Builds the images of `release` from the checkout and starts the colour with `up --wait`
+ * (which returns once every healthcheck passes). Running with another build → refused.
+ */
+export async function dockerStackUp(
+  env: EnvName,
+  colour: Colour,
+  release: Release,
+  report: Reporter,
+  root: string,
+  docker: DockerExec = execDocker,
+  queues: (env: EnvName, colour: Colour) => Promise<QueuePair> = colourQueues,
+): Promise<StackInfo> {
+  const current = await dockerStackStatus(env, colour, root, docker);
+  if (current.services.some((s) => s.state === 'running') && current.buildId !== release.buildId) {
+    throw new OpsError(
+      `${colour} on ${env} runs build ${current.buildId}; retire it before starting ${release.buildId}`,
+    );
+  }
+  const names = colourNames(env, colour);
+  const pair = await report.step(
+    'queues',
+    () => queues(env, colour),
+    () => `${names.queue} and its DLQ ready`,
+  );
+  const paths = stackPaths(env, colour, root);
+  await mkdir(paths.dir, { recursive: true });
+  const info: StackInfo = {
+    buildId: release.buildId,
+    releaseDir: root,
+    startedAt: new Date().toISOString(),
+    queueUrl: pair.queueUrl,
+    deadLetterQueueUrl: pair.deadLetterQueueUrl,
+  };
+  await writeFile(paths.info, `${JSON.stringify(info, null, 2)}\n`);
+  await report.step(
+    colour,
+    () =>
+      docker(
+        colourComposeArgs(root, env, colour, 'up', '-d', '--build', '--wait'),
+        composeEnv(env, release.buildId),
+      ),
+    () => `project ${names.composeProject} up with images ${release.buildId}`,
+  );
+  return info;
+}
+
+/**
+ * The colour's queues, made from this host (the stack's one-shot queues service then changes
+ * nothing), so stack.json holds their URLs as this host reaches them.
+ */
+async function colourQueues(env: EnvName, colour: Colour): Promise<QueuePair> {
+  const base = appEnvironment(env);
+  const sqs = createSqsClient({
+    region: base.AWS_REGION as string,
+    endpoint: base.AWS_ENDPOINT_URL,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+  const names = colourNames(env, colour);
+  try {
+    return await ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue });
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** `compose down`: SIGTERM to each container (the apps drain), then removed; images stay. */
+export async function dockerStackDown(
+  env: EnvName,
+  colour: Colour,
+  report: Reporter,
+  root: string,
+  docker: DockerExec = execDocker,
+): Promise<string[]> {
+  const current = await dockerStackStatus(env, colour, root, docker);
+  const running = current.services.filter((s) => s.state === 'running').map((s) => s.service);
+  if (running.length === 0) return [];
+  await report.step(
+    colour,
+    () =>
+      docker(
+        colourComposeArgs(root, env, colour, 'down', '--timeout', '60'),
+        composeEnv(env, current.buildId ?? 'none'),
+      ),
+    () => `project ${colourNames(env, colour).composeProject} down`,
+  );
+  return running;
+}
