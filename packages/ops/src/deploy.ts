@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { migrate } from '@echobase/infra/db';
-import { createSqsClient, queueDepth } from '@echobase/infra/queue';
+import { createSqsClient, type QueueDepth, queueDepth } from '@echobase/infra/queue';
 import { appEnvironment } from './app-env.js';
 import { EMULATOR_CREDENTIALS } from './aws.js';
 import { readCredentials } from './credentials.js';
@@ -95,6 +96,25 @@ async function watch(
   return null;
 }
 
+const EMPTY: QueueDepth = { visible: 0, inFlight: 0, delayed: 0 };
+const total = (d: QueueDepth) => d.visible + d.inFlight + d.delayed;
+
+/**
+ * A colour's queue depth. A queue that no longer exists (the emulator restarted and lost it)
+ * holds nothing, so there is nothing to wait for or lose.
+ */
+async function depthOf(sqs: SQSClient, url: string | undefined): Promise<QueueDepth> {
+  if (!url) return EMPTY;
+  try {
+    return await queueDepth(sqs, url);
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? '';
+    if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue')
+      return EMPTY;
+    throw new OpsError(`cannot read the queue ${url}: ${(error as Error).message}`);
+  }
+}
+
 /** In-flight requests at zero and the colour's queue empty: nothing of it is still moving. */
 async function drain(env: EnvName, colour: Colour, root: string): Promise<{ deadLetters: number }> {
   const info = await readStackInfo(env, colour, root);
@@ -108,10 +128,8 @@ async function drain(env: EnvName, colour: Colour, root: string): Promise<{ dead
     const deadline = Date.now() + 120_000;
     for (;;) {
       const inFlight = (await lbState(env)).colours[colour].inFlight;
-      const depth = info
-        ? await queueDepth(sqs, info.queueUrl)
-        : { visible: 0, inFlight: 0, delayed: 0 };
-      if (inFlight === 0 && depth.visible + depth.inFlight + depth.delayed === 0) break;
+      const depth = await depthOf(sqs, info?.queueUrl);
+      if (inFlight === 0 && total(depth) === 0) break;
       if (Date.now() > deadline) {
         throw new OpsError(
           `${colour} did not drain in 120 s: ${inFlight} requests in flight, ${depth.visible + depth.inFlight} messages queued`,
@@ -119,10 +137,7 @@ async function drain(env: EnvName, colour: Colour, root: string): Promise<{ dead
       }
       await sleep(250);
     }
-    const dlq = info
-      ? await queueDepth(sqs, info.deadLetterQueueUrl)
-      : { visible: 0, inFlight: 0, delayed: 0 };
-    return { deadLetters: dlq.visible + dlq.inFlight + dlq.delayed };
+    return { deadLetters: total(await depthOf(sqs, info?.deadLetterQueueUrl)) };
   } finally {
     sqs.destroy();
   }
@@ -363,11 +378,11 @@ export async function retire(
         });
         try {
           const [queue, dlq] = await Promise.all([
-            queueDepth(sqs, info.queueUrl),
-            queueDepth(sqs, info.deadLetterQueueUrl),
+            depthOf(sqs, info.queueUrl),
+            depthOf(sqs, info.deadLetterQueueUrl),
           ]);
-          const queued = queue.visible + queue.inFlight + queue.delayed;
-          const dead = dlq.visible + dlq.inFlight + dlq.delayed;
+          const queued = total(queue);
+          const dead = total(dlq);
           if (queued > 0 || dead > 0) {
             throw new OpsError(
               `${colour} on ${env} still holds ${queued} queued and ${dead} dead-letter messages; drain or export them first (or --force)`,

@@ -6,7 +6,7 @@ import { createSqsClient } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
 import { EMULATOR_CREDENTIALS } from '../src/aws.js';
-import { readStackInfo } from '../src/native/stack.js';
+import { readStackInfo, stackPaths } from '../src/native/stack.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { releasesDir } from '../src/release.js';
 import { cli, expectCleanError, ROOT } from './support.js';
@@ -185,42 +185,56 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
     expect(await servedBy()).toBe('green');
   });
 
-  it('converges when a deploy killed with SIGKILL is run again', async () => {
-    await cli(['stack', 'down', 'blue', '--env', 'ci']);
-    const killed = spawn(
-      'node',
-      [
-        join(ROOT, 'packages/ops/dist/cli.js'),
-        'deploy',
-        '--env',
-        'ci',
-        '--colour',
-        'blue',
-        '--watch',
-        '1',
-      ],
-      {
-        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    killed.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!/readiness/.test(stderr)) {
-      if (Date.now() > deadline) throw new Error(`the deploy never got to readiness:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    killed.kill('SIGKILL');
-    const again = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(await servedBy()).toBe('blue');
-    const status = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
-    expect(status.active).toBe('blue');
-    expect(status.colours.filter((c: { active: boolean }) => c.active)).toHaveLength(1);
-  });
+  // Killed just after each step's line is printed, so the kill lands in the step after it:
+  // readiness, smoke, switch, watch, drain.
+  it.each(['start', 'readiness', 'smoke', 'switch', 'watch'])(
+    'converges when a deploy killed with SIGKILL after %s is run again',
+    async (after) => {
+      // Production on green, blue stopped: the deploy moves production to blue.
+      await cli(['stack', 'up', 'green', '--env', 'ci', '--build', buildId]);
+      expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
+      await cli(['stack', 'down', 'blue', '--env', 'ci']);
+      const killed = spawn(
+        'node',
+        [
+          join(ROOT, 'packages/ops/dist/cli.js'),
+          'deploy',
+          '--env',
+          'ci',
+          '--colour',
+          'blue',
+          '--watch',
+          '2',
+        ],
+        {
+          env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      killed.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise((resolve) => killed.once('exit', resolve));
+      const line = new RegExp(`^ {2}${after} `, 'm');
+      const deadline = Date.now() + 60_000;
+      while (!line.test(stderr)) {
+        if (Date.now() > deadline)
+          throw new Error(`the deploy never finished ${after}:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      killed.kill('SIGKILL');
+      await exited;
+      const again = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await servedBy()).toBe('blue');
+      const status = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
+      expect(status.active).toBe('blue');
+      expect(status.colours.filter((c: { active: boolean }) => c.active)).toHaveLength(1);
+      // The lock died with the killed deploy: nothing is left holding it.
+      expect(again.stderr).not.toMatch(/another deploy holds/);
+    },
+  );
 
   it('lets only one deploy run at a time per environment, naming the holder', async () => {
     const first = spawn(
@@ -252,6 +266,27 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
       new RegExp(`another deploy holds the ci lock: pid ${first.pid}`),
     );
     await done;
+  });
+
+  it("finishes when the old colour's queue is gone (an emulator that lost its state)", async () => {
+    // blue serves production, then stops; its recorded queues no longer exist.
+    await cli(['stack', 'up', 'blue', '--env', 'ci', '--build', buildId]);
+    expect((await cli(['switch', 'blue', '--env', 'ci'])).code).toBe(0);
+    await cli(['stack', 'down', 'blue', '--env', 'ci']);
+    const infoFile = stackPaths('ci', 'blue', ROOT).info;
+    const info = JSON.parse(await readFile(infoFile, 'utf8'));
+    await writeFile(
+      infoFile,
+      JSON.stringify({
+        ...info,
+        queueUrl: `${info.queueUrl}-gone`,
+        deadLetterQueueUrl: `${info.deadLetterQueueUrl}-gone`,
+      }),
+    );
+    const deploy = await cli(['deploy', '--env', 'ci', '--colour', 'green', '--watch', '1']);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(deploy.stderr).toMatch(/blue drained/);
+    expect(await servedBy()).toBe('green');
   });
 
   it('starts the active colour again when it is down, and never deploys over it', async () => {
