@@ -1,4 +1,4 @@
-// Sums the Vitest JSON reports of this run (.test-results/*.json in each workspace) into the
+// Sums the Vitest and Playwright JSON reports of this run (.test-results/*.json in each workspace) into the
 // closing line CI reads: "tests: N passed, N failed, N skipped".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,13 @@ for (const group of ['apps', 'packages', 'e2e']) {
     if (!existsSync(results)) continue;
     for (const file of readdirSync(results).filter((f) => f.endsWith('.json'))) {
       const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
+      if (report.stats) {
+        // Playwright's JSON reporter (e2e): expected = passed, unexpected = failed.
+        totals.passed += report.stats.expected + report.stats.flaky;
+        totals.failed += report.stats.unexpected;
+        totals.skipped += report.stats.skipped;
+        continue;
+      }
       totals.passed += report.numPassedTests;
       totals.failed += report.numFailedTests;
       totals.skipped += report.numPendingTests + report.numTodoTests;

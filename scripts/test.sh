@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. On a fresh machine it installs what is missing, builds everything, runs
 # lint, typecheck and the unit tests, then sets up the native ci durable layer (MariaDB, moto,
-# nginx) and runs the integration tests against it. The last line sums every test that ran.
+# nginx) and runs the integration tests against it, then deploys green there and runs the
+# Playwright suite in Chromium against it. The last line sums every test that ran.
 # Usage: ./scripts/test.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/echobase.sh
@@ -28,3 +29,6 @@ eval "$(echobase durable env ci --export --operator)"
 
 step "integration tests (against the ci durable layer)"
 npx turbo run test:integration --concurrency=1
+
+step "end-to-end tests (Chromium against green deployed on ci)"
+npm run test:e2e -w @echobase/e2e

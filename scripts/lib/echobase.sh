@@ -4,6 +4,8 @@
 
 ECHOBASE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export ECHOBASE_ROOT
+# The e2e suite drives Debian's Chromium (install-deps.sh); Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # npm ci when node_modules is missing or older than the lock file.
 ensure_npm_packages() {
