@@ -354,6 +354,11 @@ describe('colour stacks', { timeout: 30_000 }, () => {
     },
   );
 
+  it('renders blue for a plain `docker compose -p echobase-blue` (COMPOSE_FILE in .env)', () => {
+    const config = composeConfig(['-p', 'echobase-blue']);
+    expect(config).toEqual(renderColour('devlocal', 'blue'));
+  });
+
   it('tags every image by build id, built from the root Dockerfile target of its app', () => {
     const config = composeConfig(
       ['-f', 'docker-compose.yml', '-f', 'docker-compose.blue.yml', '-p', 'echobase-blue'],
