@@ -28,6 +28,22 @@ async function lb(): Promise<{ active: string | null }> {
   return JSON.parse((await cli(['lb', 'status', '--env', 'ci', '--json'])).stdout);
 }
 
+/** `echobase deploy …` in the background, as a user starts it, with its progress collected. */
+function startDeploy(args: string[]) {
+  const child = spawn('node', [join(ROOT, 'packages/ops/dist/cli.js'), 'deploy', ...args], {
+    env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
 beforeAll(async () => {
   await cli(['stack', 'down', 'blue', '--env', 'ci']);
   await cli(['stack', 'down', 'green', '--env', 'ci']);
@@ -141,33 +157,10 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
   });
 
   it('switches back by itself when the new colour starts failing after the switch', async () => {
-    const deploy = spawn(
-      'node',
-      [
-        join(ROOT, 'packages/ops/dist/cli.js'),
-        'deploy',
-        '--env',
-        'ci',
-        '--colour',
-        'blue',
-        '--watch',
-        '20',
-      ],
-      {
-        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    deploy.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      deploy.once('exit', (code) => resolve(code)),
-    );
+    const deploy = startDeploy(['--env', 'ci', '--colour', 'blue', '--watch', '20']);
     const deadline = Date.now() + 60_000;
     while ((await lb()).active !== 'blue') {
-      if (Date.now() > deadline) throw new Error(`the deploy never switched:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error(`the deploy never switched:\n${deploy.stderr()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     // blue's API dies under traffic during the watch window.
@@ -180,8 +173,8 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
     );
     for (let i = 0; i < 40; i++)
       await fetch(`${production}/api/v1/products`).catch(() => undefined);
-    expect(await exited).toBe(1);
-    expect(stderr).toMatch(/switched back to green/);
+    expect(await deploy.exited).toBe(1);
+    expect(deploy.stderr()).toMatch(/switched back to green/);
     expect(await servedBy()).toBe('green');
   });
 
@@ -194,37 +187,16 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
       await cli(['stack', 'up', 'green', '--env', 'ci', '--build', buildId]);
       expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
       await cli(['stack', 'down', 'blue', '--env', 'ci']);
-      const killed = spawn(
-        'node',
-        [
-          join(ROOT, 'packages/ops/dist/cli.js'),
-          'deploy',
-          '--env',
-          'ci',
-          '--colour',
-          'blue',
-          '--watch',
-          '2',
-        ],
-        {
-          env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      let stderr = '';
-      killed.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise((resolve) => killed.once('exit', resolve));
+      const killed = startDeploy(['--env', 'ci', '--colour', 'blue', '--watch', '2']);
       const line = new RegExp(`^ {2}${after} `, 'm');
       const deadline = Date.now() + 60_000;
-      while (!line.test(stderr)) {
+      while (!line.test(killed.stderr())) {
         if (Date.now() > deadline)
-          throw new Error(`the deploy never finished ${after}:\n${stderr}`);
+          throw new Error(`the deploy never finished ${after}:\n${killed.stderr()}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      killed.kill('SIGKILL');
-      await exited;
+      killed.child.kill('SIGKILL');
+      await killed.exited;
       const again = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
       expect(again.code, again.stderr).toBe(0);
       expect(await servedBy()).toBe('blue');
@@ -237,35 +209,14 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
   );
 
   it('lets only one deploy run at a time per environment, naming the holder', async () => {
-    const first = spawn(
-      'node',
-      [
-        join(ROOT, 'packages/ops/dist/cli.js'),
-        'deploy',
-        '--env',
-        'ci',
-        '--colour',
-        'green',
-        '--watch',
-        '3',
-      ],
-      {
-        env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    first.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const done = new Promise((resolve) => first.once('exit', resolve));
-    while (!/deploying/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+    const first = startDeploy(['--env', 'ci', '--colour', 'green', '--watch', '3']);
+    while (!/deploying/.test(first.stderr())) await new Promise((r) => setTimeout(r, 50));
     const second = await cli(['deploy', '--env', 'ci', '--watch', '1']);
     expect(second.code).toBe(1);
     expect(expectCleanError(second)).toMatch(
-      new RegExp(`another deploy holds the ci lock: pid ${first.pid}`),
+      new RegExp(`another deploy holds the ci lock: pid ${first.child.pid}`),
     );
-    await done;
+    await first.exited;
   });
 
   it("finishes when the old colour's queue is gone (an emulator that lost its state)", async () => {

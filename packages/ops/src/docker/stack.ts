@@ -1,11 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
-import { appEnvironment } from '../app-env.js';
-import { EMULATOR_CREDENTIALS } from '../aws.js';
+import type { QueuePair } from '@echobase/infra/queue';
 import { OpsError } from '../errors.js';
 import {
   answers,
+  colourQueues,
   readStackInfo,
   readyUrl,
   STACK_SERVICES,
@@ -158,6 +157,8 @@ export async function dockerStackUp(
   report: Reporter,
   root: string,
   docker: DockerExec = execDocker,
+  // Made from this host too (the stack's one-shot queues service then changes nothing), so
+  // stack.json holds their URLs as this host reaches them.
   queues: (env: EnvName, colour: Colour) => Promise<QueuePair> = colourQueues,
 ): Promise<StackInfo> {
   const current = await dockerStackStatus(env, colour, root, docker);
@@ -192,25 +193,6 @@ export async function dockerStackUp(
     () => `project ${names.composeProject} up with images ${release.buildId}`,
   );
   return info;
-}
-
-/**
- * The colour's queues, made from this host (the stack's one-shot queues service then changes
- * nothing), so stack.json holds their URLs as this host reaches them.
- */
-async function colourQueues(env: EnvName, colour: Colour): Promise<QueuePair> {
-  const base = appEnvironment(env);
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
-  const names = colourNames(env, colour);
-  try {
-    return await ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue });
-  } finally {
-    sqs.destroy();
-  }
 }
 
 /** `compose down`: SIGTERM to each container (the apps drain), then removed; images stay. */

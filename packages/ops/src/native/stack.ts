@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSqsClient, ensureQueuePair } from '@echobase/infra/queue';
+import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from '../app-env.js';
 import { EMULATOR_CREDENTIALS } from '../aws.js';
 import { OpsError } from '../errors.js';
@@ -127,6 +127,22 @@ export async function stackStatus(
   };
 }
 
+/** The colour's queue and DLQ, made if missing (both runtimes make them from this host). */
+export async function colourQueues(env: EnvName, colour: Colour): Promise<QueuePair> {
+  const base = appEnvironment(env);
+  const sqs = createSqsClient({
+    region: base.AWS_REGION as string,
+    endpoint: base.AWS_ENDPOINT_URL,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+  const names = colourNames(env, colour);
+  try {
+    return await ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue });
+  } finally {
+    sqs.destroy();
+  }
+}
+
 /**
  * Starts the colour from `release`: running with the same build → left alone; running another
  * build → refused (retire it first); stopped → started. Returns once every service is ready.
@@ -160,19 +176,11 @@ export async function stackUp(
   }
 
   const base = appEnvironment(env);
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
-  const names = colourNames(env, colour);
-  const queues = await report
-    .step(
-      'queues',
-      () => ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue }),
-      () => `${names.queue} and its DLQ ready`,
-    )
-    .finally(() => sqs.destroy());
+  const queues = await report.step(
+    'queues',
+    () => colourQueues(env, colour),
+    () => `${colourNames(env, colour).queue} and its DLQ ready`,
+  );
 
   await mkdir(paths.dir, { recursive: true });
   const info: StackInfo = {
