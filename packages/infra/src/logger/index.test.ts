@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './index.js';
 
@@ -50,5 +52,41 @@ describe('createLogger', () => {
     log.info('dropped');
     log.warn('kept');
     expect(lines.map((l) => l.msg)).toEqual(['kept']);
+  });
+});
+
+describe('the default destination', () => {
+  it('is stdout written synchronously', () => {
+    const stream = (createLogger({ name: 't' }) as unknown as Record<symbol, unknown>)[
+      pino.symbols.streamSym
+    ] as { sync: boolean; fd: number };
+    expect(stream.sync).toBe(true);
+    expect(stream.fd).toBe(1);
+  });
+
+  it('keeps every line, in order, when the process exits right after logging', () => {
+    const logger = new URL('./index.ts', import.meta.url).pathname;
+    const script = `
+      import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ name: 't' });
+      for (let i = 0; i < 2000; i++) log.info({ i }, 'line');
+      log.info('stopped');
+      process.exit(0);
+    `;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      },
+    );
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { i?: number; msg: string });
+    expect(lines).toHaveLength(2001);
+    expect(lines.slice(0, -1).map((l) => l.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(lines.at(-1)?.msg).toBe('stopped');
   });
 });

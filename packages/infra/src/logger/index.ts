@@ -39,6 +39,9 @@ export function createLogger(config: LoggerConfig): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    config.destination,
+    // Synchronous stdout unless told otherwise: a service that logs "stopped" and exits keeps
+    // that line, and lines stay in order (pino's asynchronous default can reorder or drop the
+    // last ones when a write is still in flight at process.exit).
+    config.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
