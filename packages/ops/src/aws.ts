@@ -10,9 +10,18 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '@echobase/infra/queue';
 import type { Credentials } from './credentials.js';
 import { OpsError } from './errors.js';
-import { APP_DB_USER, AWS_REGION, durableNames, type EnvName, MIGRATOR_DB_USER } from './plan.js';
+import {
+  APP_DB_USER,
+  AWS_REGION,
+  durableNames,
+  type EnvName,
+  MIGRATOR_DB_USER,
+  PORT_PLAN,
+} from './plan.js';
 
 /** Emulators accept any key; these are not secrets and never reach real AWS. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'echobase', secretAccessKey: 'echobase' };
@@ -24,6 +33,14 @@ export interface AwsEndpoint {
 
 export function awsEndpoint(port: number): AwsEndpoint {
   return { endpoint: `http://127.0.0.1:${port}`, region: AWS_REGION };
+}
+
+/** An SQS client for an environment's emulator, as the CLI reaches it from this host. */
+export function emulatorSqs(env: EnvName): SQSClient {
+  return createSqsClient({
+    ...awsEndpoint(PORT_PLAN[env].durable.aws),
+    credentials: EMULATOR_CREDENTIALS,
+  });
 }
 
 function clientConfig(aws: AwsEndpoint) {

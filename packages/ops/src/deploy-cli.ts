@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSqsClient, queueDepth } from '@echobase/infra/queue';
+import { queueDepth } from '@echobase/infra/queue';
 import type { Command } from 'commander';
-import { appEnvironment } from './app-env.js';
-import { EMULATOR_CREDENTIALS } from './aws.js';
+import { emulatorSqs } from './aws.js';
 import { deploy, retire, rollback } from './deploy.js';
 import { composeArgs } from './docker/durable.js';
 import { colourComposeArgs } from './docker/stack.js';
@@ -26,12 +25,7 @@ async function fullStatus(env: EnvName) {
   const root = repoRoot();
   const durable = await durableStatus({ env });
   const lb = await lbState(env).catch(() => null);
-  const base = appEnvironment(env);
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
+  const sqs = emulatorSqs(env);
   try {
     const colours = await Promise.all(
       COLOURS.map(async (colour) => {

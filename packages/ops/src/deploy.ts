@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { migrate } from '@echobase/infra/db';
-import { createSqsClient, type QueueDepth, queueDepth } from '@echobase/infra/queue';
-import { appEnvironment } from './app-env.js';
-import { EMULATOR_CREDENTIALS } from './aws.js';
+import { type QueueDepth, queueDepth } from '@echobase/infra/queue';
+import { emulatorSqs } from './aws.js';
 import { readCredentials } from './credentials.js';
 import { acquireDeployLock } from './deploy-lock.js';
 import { OpsError } from './errors.js';
@@ -118,12 +117,7 @@ async function depthOf(sqs: SQSClient, url: string | undefined): Promise<QueueDe
 /** In-flight requests at zero and the colour's queue empty: nothing of it is still moving. */
 async function drain(env: EnvName, colour: Colour, root: string): Promise<{ deadLetters: number }> {
   const info = await readStackInfo(env, colour, root);
-  const base = appEnvironment(env);
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
+  const sqs = emulatorSqs(env);
   try {
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -370,12 +364,7 @@ export async function retire(
         throw new OpsError(`${colour} serves production on ${env}: switch away first (or --force)`);
       const info = await readStackInfo(env, colour, root);
       if (info) {
-        const base = appEnvironment(env);
-        const sqs = createSqsClient({
-          region: base.AWS_REGION as string,
-          endpoint: base.AWS_ENDPOINT_URL,
-          credentials: EMULATOR_CREDENTIALS,
-        });
+        const sqs = emulatorSqs(env);
         try {
           const [queue, dlq] = await Promise.all([
             depthOf(sqs, info.queueUrl),

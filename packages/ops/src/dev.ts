@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { createSqsClient, ensureQueuePair } from '@echobase/infra/queue';
+import { ensureQueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from './app-env.js';
-import { EMULATOR_CREDENTIALS } from './aws.js';
+import { emulatorSqs } from './aws.js';
 import { setupDurable } from './durable.js';
 import { envPaths } from './paths.js';
 import { DEV_PORTS, DEV_QUEUE } from './plan.js';
@@ -14,11 +14,7 @@ import type { Reporter } from './report.js';
 export async function prepareDev(report: Reporter): Promise<string> {
   await setupDurable({ env: 'devlocal', report });
   const base = appEnvironment('devlocal');
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
+  const sqs = emulatorSqs('devlocal');
   const queues = await report
     .step(
       'queue',

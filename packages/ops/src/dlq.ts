@@ -10,9 +10,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createSqsClient, decodeOrderPlaced } from '@echobase/infra/queue';
+import { decodeOrderPlaced } from '@echobase/infra/queue';
 import { type Command, Option } from 'commander';
-import { awsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
+import { awsEndpoint, emulatorSqs } from './aws.js';
 import { OpsError, UsageError } from './errors.js';
 import {
   COLOURS,
@@ -65,11 +65,6 @@ function envOption(value: string): EnvName {
   if (!isEnvName(value))
     throw new UsageError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
   return value;
-}
-
-function defaultSqs(env: EnvName): SQSClient {
-  const aws = awsEndpoint(PORT_PLAN[env].durable.aws);
-  return createSqsClient({ ...aws, credentials: EMULATOR_CREDENTIALS });
 }
 
 function errorCode(error: unknown): string {
@@ -273,7 +268,7 @@ export function registerDlqCommands(
   err: Out,
   deps: DlqDeps = {},
 ): void {
-  const sqsFor = deps.sqsFor ?? defaultSqs;
+  const sqsFor = deps.sqsFor ?? emulatorSqs;
   const stdin = deps.stdin ?? process.stdin;
 
   const dlq = program

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
+import { ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from '../app-env.js';
-import { EMULATOR_CREDENTIALS } from '../aws.js';
+import { emulatorSqs } from '../aws.js';
 import { OpsError } from '../errors.js';
 import { envPaths } from '../paths.js';
 import { type Colour, colourNames, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
@@ -129,12 +129,7 @@ export async function stackStatus(
 
 /** The colour's queue and DLQ, made if missing (both runtimes make them from this host). */
 export async function colourQueues(env: EnvName, colour: Colour): Promise<QueuePair> {
-  const base = appEnvironment(env);
-  const sqs = createSqsClient({
-    region: base.AWS_REGION as string,
-    endpoint: base.AWS_ENDPOINT_URL,
-    credentials: EMULATOR_CREDENTIALS,
-  });
+  const sqs = emulatorSqs(env);
   const names = colourNames(env, colour);
   try {
     return await ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue });
