@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { emulatorSqs } from './aws.js';
 import { deploy, retire, rollback } from './deploy.js';
 import { composeArgs } from './docker/durable.js';
-import { colourComposeArgs } from './docker/stack.js';
+import { COMPOSE_SERVICE, colourComposeArgs } from './docker/stack.js';
 import { durableStatus } from './durable.js';
 import { OpsError, UsageError } from './errors.js';
 import { historyConnection, readHistory } from './history.js';
@@ -15,7 +15,14 @@ import { lbState } from './lb.js';
 import { envPaths, repoRoot } from './paths.js';
 import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
-import { readStackInfo, STACK_SERVICES, stackPaths, stackRuntime, stackStatus } from './stack.js';
+import {
+  readStackInfo,
+  STACK_SERVICES,
+  type StackService,
+  stackPaths,
+  stackRuntime,
+  stackStatus,
+} from './stack.js';
 import { colourArgument, envOption } from './stack-cli.js';
 
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
@@ -212,6 +219,7 @@ export function registerDeployCommands(
         service: string | undefined,
         opts: { env: EnvName; follow: boolean; lines: string },
       ) => {
+        // Also checks `what` and `service`, whatever the runtime.
         const files = logFiles(opts.env, what, service);
         if ((await stackRuntime()) === 'docker') {
           await follow('docker', dockerLogArgs(repoRoot(), opts.env, what, service, opts));
@@ -258,18 +266,9 @@ export function dockerLogArgs(
 ): string[] {
   const tail = ['logs', '--tail', opts.lines, ...(opts.follow ? ['--follow'] : [])];
   if (isColour(what)) {
-    const compose: Record<string, string> = {
-      api: 'api-gateway',
-      processor: 'order-processor',
-      frontend: 'frontend',
-    };
-    return colourComposeArgs(
-      root,
-      env,
-      what,
-      ...tail,
-      ...(service ? [compose[service] ?? service] : []),
-    );
+    // logFiles() has checked the service name already.
+    const name = service ? [COMPOSE_SERVICE[service as StackService]] : [];
+    return colourComposeArgs(root, env, what, ...tail, ...name);
   }
   return composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...(service ? [service] : []));
 }

@@ -126,7 +126,7 @@ async function drain(env: EnvName, colour: Colour, root: string): Promise<{ dead
       if (inFlight === 0 && total(depth) === 0) break;
       if (Date.now() > deadline) {
         throw new OpsError(
-          `${colour} did not drain in 120 s: ${inFlight} requests in flight, ${depth.visible + depth.inFlight} messages queued`,
+          `${colour} did not drain in 120 s: ${inFlight} requests in flight, ${total(depth)} messages queued`,
         );
       }
       await sleep(250);

@@ -28,7 +28,7 @@ import { type DockerExec, execDocker } from './durable.js';
  */
 
 /** Compose service of each stack service. */
-const COMPOSE_SERVICE: Record<StackService, string> = {
+export const COMPOSE_SERVICE: Record<StackService, string> = {
   api: 'api-gateway',
   processor: 'order-processor',
   frontend: 'frontend',
