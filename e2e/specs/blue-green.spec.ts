@@ -18,7 +18,6 @@ test.beforeAll(() => {
   ).buildId;
   const blue = JSON.parse(echobase('stack', 'status', 'blue', '--env', ENV, '--json')) as {
     buildId: string | null;
-    healthy: boolean;
   };
   if (blue.buildId !== null && blue.buildId !== build)
     echobase('stack', 'down', 'blue', '--env', ENV);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { orderViaApi, productId, register } from '../support/app.js';
+import { csrfToken, orderViaApi, productId, register } from '../support/app.js';
 import { PRODUCTION } from '../support/env.js';
 
 /** The seeded catalogue (packages/infra/migrations/0002): name, price, SKU. */
@@ -90,11 +90,7 @@ test.describe('orders', () => {
     const first = await orderViaApi(page, id, 1, 'e2e-same-key-0001');
     const again = await page.request.post('/api/v1/orders', {
       headers: {
-        'x-csrf-token': (
-          (await (await page.request.get('/api/v1/auth/csrf')).json()) as {
-            csrfToken: string;
-          }
-        ).csrfToken,
+        'x-csrf-token': await csrfToken(page),
         'idempotency-key': 'e2e-same-key-0001',
       },
       data: { productId: id, quantity: 1 },
