@@ -1,0 +1,104 @@
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { createConnection } from 'mysql2/promise';
+import { emulatorSqs } from '../aws.js';
+import { durableStatus } from '../durable.js';
+import { OpsError } from '../errors.js';
+import { readyUrl, servicePorts } from '../native/stack.js';
+import { type Colour, DATABASE_NAME, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
+import { isAlive, waitFor } from '../process.js';
+import { stackStatus } from '../stack.js';
+
+/**
+ * The faults a chaos run injects, one at a time: SIGKILL a process and let the supervisor bring
+ * it back. Each fault knows how to find its victim and how to tell that the service answers
+ * again (its own readiness, not merely a live pid).
+ */
+export const FAULTS = ['api', 'processor', 'frontend', 'mariadb', 'aws'] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+export interface FaultContext {
+  env: EnvName;
+  /** The colour production routes to when the fault is injected. */
+  active: Colour;
+  /** The application database login, for the MariaDB probe. */
+  dbLogin: { username: string; password: string };
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function databaseAnswers(ctx: FaultContext): Promise<boolean> {
+  try {
+    const conn = await createConnection({
+      host: LOOPBACK,
+      port: PORT_PLAN[ctx.env].durable.mariadb,
+      database: DATABASE_NAME,
+      user: ctx.dbLogin.username,
+      password: ctx.dbLogin.password,
+      connectTimeout: 1000,
+    });
+    try {
+      await conn.query('SELECT 1');
+      return true;
+    } finally {
+      conn.destroy();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function sqsAnswers(env: EnvName): Promise<boolean> {
+  const sqs = emulatorSqs(env);
+  try {
+    await sqs.send(new ListQueuesCommand({}), { abortSignal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** The pid the fault kills: the active colour's app process, or the durable layer's server. */
+export async function victimPid(name: FaultName, ctx: FaultContext): Promise<number> {
+  if (name === 'mariadb' || name === 'aws') {
+    const status = await durableStatus({ env: ctx.env });
+    const service = status.services.find((s) => s.service === name);
+    if (!service?.pid) throw new OpsError(`chaos: the durable ${name} is not running`);
+    return service.pid;
+  }
+  const stack = await stackStatus(ctx.env, ctx.active);
+  const service = stack.services.find((s) => s.service === name);
+  if (!service?.pid) throw new OpsError(`chaos: ${ctx.active} ${name} is not running`);
+  return service.pid;
+}
+
+/** True once the service behind the fault answers again. */
+export function recovered(name: FaultName, ctx: FaultContext): Promise<boolean> {
+  switch (name) {
+    case 'mariadb':
+      return databaseAnswers(ctx);
+    case 'aws':
+      return sqsAnswers(ctx.env);
+    default:
+      return answers(readyUrl(name, servicePorts(ctx.env, ctx.active)[name]));
+  }
+}
+
+/**
+ * SIGKILLs the victim and waits until the kernel has taken it away (a killed child stays a
+ * zombie until its supervisor reaps it), so a probe that passes afterwards is the new process.
+ */
+export async function kill(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`pid ${pid} to die`, async () => !(await isAlive(pid)), {
+    timeoutMs: 5000,
+    intervalMs: 5,
+  });
+}

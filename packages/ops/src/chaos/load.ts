@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The traffic a chaos run keeps up while it breaks things: keep-alive readers and order
+ * writers on the production listener, one request at a time each, no client retries for reads.
+ * A writer whose order was not accepted retries the SAME order with the SAME Idempotency-Key
+ * (as a real client should) until it gets its 202, so every order a writer meant to place has
+ * exactly one id, and the database can be held to that list exactly.
+ */
+
+export interface Outcome {
+  /** Milliseconds since the load started. */
+  at: number;
+  kind: 'read' | 'order';
+  /** HTTP status, or 0 when the request got no answer. */
+  status: number;
+  /** Short reason for a failure: the error code or the start of the body. */
+  reason?: string;
+}
+
+export interface Session {
+  cookie: string;
+  csrfToken: string;
+  userId: number;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers, agent, timeout: 10_000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Registers a fresh user through the API (CSRF double-submit) and returns its session. */
+export async function signUp(port: number): Promise<Session> {
+  const base = `http://127.0.0.1:${port}`;
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair = ''] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = await fetch(`${base}/api/v1/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const reg = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: cookie() },
+    body: JSON.stringify({
+      email: `chaos-${randomUUID()}@example.com`,
+      password: `chaos ${randomUUID()} 7`,
+    }),
+  });
+  if (reg.status !== 201) {
+    throw new Error(`chaos: could not register a user (${reg.status} ${await reg.text()})`);
+  }
+  keep(reg);
+  const body = (await reg.json()) as { user: { id: number }; csrfToken: string };
+  return { cookie: cookie(), csrfToken: body.csrfToken, userId: body.user.id };
+}
+
+export interface Load {
+  readonly outcomes: Outcome[];
+  /** Order id → the label that was current when the order was first attempted. */
+  readonly accepted: Map<string, string>;
+  /** Orders still being retried (not accepted yet). */
+  pending(): number;
+  /** Labels the orders placed from now on (the fault being injected). */
+  label(name: string): void;
+  /** Milliseconds since the load started. */
+  now(): number;
+  /** Stops the readers at once; writers finish (accept) the order in hand first. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export function startLoad(options: {
+  port: number;
+  readers: Session[];
+  writers: Session[];
+  productIds: number[];
+}): Load {
+  const started = performance.now();
+  const now = () => Math.round(performance.now() - started);
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: options.readers.length + options.writers.length,
+  });
+  const outcomes: Outcome[] = [];
+  const accepted = new Map<string, string>();
+  let label = 'warm-up';
+  let running = true;
+  let pendingOrders = 0;
+  const record = (kind: Outcome['kind'], answer: Answer | Error) => {
+    if (answer instanceof Error) {
+      const code = (answer as NodeJS.ErrnoException).code ?? answer.message;
+      outcomes.push({ at: now(), kind, status: 0, reason: code });
+    } else if (answer.status >= 400) {
+      outcomes.push({ at: now(), kind, status: answer.status, reason: answer.body.slice(0, 100) });
+    } else {
+      outcomes.push({ at: now(), kind, status: answer.status });
+    }
+  };
+  const attempt = (p: Promise<Answer>) => p.catch((error: Error) => error);
+
+  const reader = async (session: Session) => {
+    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
+    for (let i = 0; running; i++) {
+      const path = i % 2 === 0 ? '/api/v1/products' : '/api/v1/orders';
+      record('read', await attempt(send(agent, options.port, 'GET', path, headers)));
+    }
+  };
+  const writer = async (session: Session, w: number) => {
+    for (let i = 0; running; i++) {
+      const orderLabel = label;
+      const key = randomUUID();
+      const productId = options.productIds[(i + w) % options.productIds.length] as number;
+      const headers = {
+        cookie: session.cookie,
+        'x-csrf-token': session.csrfToken,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      };
+      const body = JSON.stringify({ productId, quantity: 1 + (i % 3) });
+      pendingOrders++;
+      // Until accepted: the same key and body each time, so a retry is the same order.
+      for (let tries = 0; ; tries++) {
+        const answer = await attempt(
+          send(agent, options.port, 'POST', '/api/v1/orders', headers, body),
+        );
+        record('order', answer);
+        if (!(answer instanceof Error) && answer.status === 202) {
+          const { orderId } = JSON.parse(answer.body) as { orderId: string };
+          accepted.set(orderId, orderLabel);
+          break;
+        }
+        if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 429) {
+          throw new Error(`chaos: an order was refused for good: ${answer.status} ${answer.body}`);
+        }
+        await sleep(Math.min(1000, 50 * 2 ** Math.min(tries, 5)));
+      }
+      pendingOrders--;
+    }
+  };
+
+  const workers = [
+    ...options.readers.map((s) => reader(s)),
+    ...options.writers.map((s, w) => writer(s, w)),
+  ];
+  return {
+    outcomes,
+    accepted,
+    pending: () => pendingOrders,
+    label(name) {
+      label = name;
+    },
+    now,
+    async stop({ timeoutMs = 120_000 } = {}) {
+      running = false;
+      const giveUp = new AbortController();
+      const timeout = sleep(timeoutMs, undefined, { signal: giveUp.signal }).then(() => {
+        throw new Error(
+          `chaos: ${pendingOrders} orders were still not accepted after ${timeoutMs / 1000} s`,
+        );
+      });
+      try {
+        await Promise.race([Promise.all(workers), timeout]);
+      } finally {
+        giveUp.abort();
+        timeout.catch(() => undefined);
+        agent.destroy();
+      }
+    },
+  };
+}
