@@ -18,6 +18,7 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     DB_NAME: DATABASE_NAME,
     DB_SECRET_NAME: names.secrets.dbApp,
     JWT_SECRET_NAME: names.secrets.jwt,
+    ORDER_SIGNING_SECRET_NAME: names.secrets.orderSigning,
     AWS_REGION: aws.region,
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,

@@ -63,6 +63,8 @@ export function secretValues(env: EnvName, creds: Credentials): Record<string, s
     }),
     [names.dbApp]: JSON.stringify({ username: APP_DB_USER, password: creds.dbAppPassword }),
     [names.jwt]: JSON.stringify({ signingKey: creds.jwtSigningKey }),
+    [names.orderSigning]: JSON.stringify({ signingKey: creds.orderSigningKey }),
+    [names.lbAdmin]: JSON.stringify({ token: creds.lbAdminToken }),
   };
 }
 

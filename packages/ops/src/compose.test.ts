@@ -341,6 +341,7 @@ describe('colour stacks', { timeout: 30_000 }, () => {
         expect(e.DB_NAME, name).toBe(DATABASE_NAME);
         expect(e.DB_SECRET_NAME, name).toBe(names.secrets.dbApp);
         expect(e.JWT_SECRET_NAME, name).toBe(names.secrets.jwt);
+        expect(e.ORDER_SIGNING_SECRET_NAME, name).toBe(names.secrets.orderSigning);
         expect(e.AWS_ENDPOINT_URL, name).toBe(`http://${names.container('aws')}:5000`);
         expect(e.ORDERS_QUEUE_URL?.split('/').at(-1), name).toBe(colourNames(env, colour).queue);
       }

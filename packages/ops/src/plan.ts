@@ -115,6 +115,8 @@ export function durableNames(env: EnvName) {
       dbMigrator: `echobase/${env}/db/migrator`,
       dbApp: `echobase/${env}/db/app`,
       jwt: `echobase/${env}/jwt`,
+      orderSigning: `echobase/${env}/orders/signing`,
+      lbAdmin: `echobase/${env}/lb/admin`,
     },
   } as const;
 }

@@ -31,7 +31,7 @@ describe('durable layer (native, ci)', () => {
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stderr).toMatch(/mariadb\s+created its data folder/);
-    expect(setup.stderr).toMatch(/secrets\s+created the KMS key, stored 4 secrets/);
+    expect(setup.stderr).toMatch(/secrets\s+created the KMS key, stored 6 secrets/);
     expect(setup.stderr).toContain(`migrations applied ${migrations.join(', ')}`);
     expect(setup.stderr).toMatch(/durable layer ci is up/);
 
@@ -97,7 +97,7 @@ describe('durable layer (native, ci)', () => {
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stderr).toMatch(/aws\s+started/);
-    expect(setup.stderr).toMatch(/re-seeded 4 secrets/);
+    expect(setup.stderr).toMatch(/re-seeded 6 secrets/);
     const after = await pids('ci');
     expect(after.mariadb).toBe(before.mariadb);
     expect(after.nginx).toBe(before.nginx);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateCredentials, readCredentials, writeCredentials } from '../credentials.js';
+import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { OpsError } from '../errors.js';
 import type { NativeContext, SetupResult, TeardownResult } from '../native/durable.js';
 import type { ServiceStatus } from '../native/service.js';
@@ -67,7 +67,7 @@ export async function dockerSetup(
   docker: DockerExec = execDocker,
 ): Promise<SetupResult> {
   const hadData = await volumeExists(ctx, docker);
-  let creds = await readCredentials(ctx.paths.credentials);
+  let creds = (await upgradeCredentials(ctx.paths.credentials))?.credentials ?? null;
   if (!creds && hadData) {
     throw new OpsError(
       `${ctx.env}: the database volume exists but ${ctx.paths.credentials} is missing; restore that file, ` +

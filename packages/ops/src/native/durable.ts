@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { generateCredentials, readCredentials, writeCredentials } from '../credentials.js';
+import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { findCommand, nativeDependencies, requireDependencies } from '../deps.js';
 import { OpsError } from '../errors.js';
 import type { EnvPaths } from '../paths.js';
@@ -52,7 +52,7 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   const states = await Promise.all(all.map((s) => s.state()));
   const dbState = states[0]?.state;
 
-  let creds = await readCredentials(ctx.paths.credentials);
+  let creds = (await upgradeCredentials(ctx.paths.credentials))?.credentials ?? null;
   if (!creds && dbState !== 'missing') {
     throw new OpsError(
       `${ctx.env}: the database exists but ${ctx.paths.credentials} is missing; restore that file, ` +

@@ -1,0 +1,58 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import {
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, describe, expect, it } from 'vitest';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
+import { envPaths } from '../src/paths.js';
+import { durableNames, PORT_PLAN } from '../src/plan.js';
+import { cli, ROOT } from './support.js';
+
+/**
+ * An environment set up before the order signing key and the admin token existed upgrades in
+ * place on the real native ci layer: setup adds them, stores them, and keeps every password.
+ */
+const file = envPaths('ci', ROOT).credentials;
+const names = durableNames('ci').secrets;
+const sm = new SecretsManagerClient({
+  ...awsEndpoint(PORT_PLAN.ci.durable.aws),
+  credentials: EMULATOR_CREDENTIALS,
+});
+afterAll(() => sm.destroy());
+
+const secret = async (name: string) =>
+  JSON.parse(
+    (await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString ?? 'null',
+  ) as unknown;
+
+describe('credentials of an existing environment (native, ci)', () => {
+  it('gains the values introduced later, generated once, without regenerating a password', async () => {
+    expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+    const { orderSigningKey, lbAdminToken, ...old } = JSON.parse(
+      await readFile(file, 'utf8'),
+    ) as Record<string, string>;
+    expect(orderSigningKey).toBeDefined();
+    expect(lbAdminToken).toBeDefined();
+    // What an environment created before them looks like: neither in the file nor stored.
+    await writeFile(file, `${JSON.stringify(old, null, 2)}\n`, { mode: 0o600 });
+    for (const name of [names.orderSigning, names.lbAdmin]) {
+      await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+    }
+
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stderr).toMatch(/re-seeded 2 secrets/);
+    const upgraded = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+    expect(upgraded).toMatchObject(old);
+    expect(upgraded.orderSigningKey).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(upgraded.orderSigningKey).not.toBe(orderSigningKey);
+    expect(await secret(names.orderSigning)).toEqual({ signingKey: upgraded.orderSigningKey });
+    expect(await secret(names.lbAdmin)).toEqual({ token: upgraded.lbAdminToken });
+
+    const again = await cli(['durable', 'setup', 'ci']);
+    expect(again.stderr).toMatch(/all secrets present/);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(upgraded);
+  });
+});
