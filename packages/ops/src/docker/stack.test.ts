@@ -60,7 +60,7 @@ describe('docker colour stacks', () => {
     ]);
   });
 
-  it('reads state from compose ps and memory from docker stats', async () => {
+  it('reads state from compose ps, memory from docker stats, readiness from each port', async () => {
     const root = await tempRoot();
     const { calls, docker } = recorder({
       ' ps ': psLines('running'),
@@ -70,15 +70,47 @@ describe('docker colour stacks', () => {
         'echobase-ci-blue-frontend\t45.1MiB / 23.4GiB',
       ].join('\n'),
     });
-    const status = await dockerStackStatus('ci', 'blue', root, docker);
-    expect(status.services.map((s) => [s.service, s.state, s.port, s.rssBytes])).toEqual([
-      ['api', 'running', 3201, parseMemUsage('101.5MiB')],
-      ['processor', 'running', 3202, 80 * 2 ** 20],
-      ['frontend', 'running', 3203, parseMemUsage('45.1MiB')],
+    // The probe is injected: whatever listens on this machine's ports (a ci colour that is up)
+    // must not change the outcome of a unit test.
+    const probed: string[] = [];
+    const processorDown = async (url: string) => {
+      probed.push(url);
+      return !url.includes(':3202/');
+    };
+    const status = await dockerStackStatus('ci', 'blue', root, docker, processorDown);
+    expect(status.services.map((s) => [s.service, s.state, s.port, s.healthy, s.rssBytes])).toEqual(
+      [
+        ['api', 'running', 3201, true, parseMemUsage('101.5MiB')],
+        ['processor', 'running', 3202, false, 80 * 2 ** 20],
+        ['frontend', 'running', 3203, true, parseMemUsage('45.1MiB')],
+      ],
+    );
+    expect(probed.sort()).toEqual([
+      'http://127.0.0.1:3201/health/ready',
+      'http://127.0.0.1:3202/health/ready',
+      'http://127.0.0.1:3203/health/live',
     ]);
-    // Nothing answers on the plan ports here: running, but not ready.
     expect(status.healthy).toBe(false);
     expect(calls[1]?.args.slice(0, 3)).toEqual(['stats', '--no-stream', '--format']);
+
+    const allReady = await dockerStackStatus('ci', 'blue', root, docker, async () => true);
+    expect(allReady.healthy).toBe(true);
+  });
+
+  it('never probes a service that is not running', async () => {
+    const root = await tempRoot();
+    const { docker } = recorder({ ' ps ': psLines('exited') });
+    const probed: string[] = [];
+    const status = await dockerStackStatus('ci', 'blue', root, docker, async (url) => {
+      probed.push(url);
+      return true;
+    });
+    expect(status.services.map((s) => [s.state, s.healthy])).toEqual([
+      ['stopped', false],
+      ['stopped', false],
+      ['stopped', false],
+    ]);
+    expect(probed).toEqual([]);
   });
 
   it('makes the queues, records them, then builds and starts the colour tagged by build id', async () => {

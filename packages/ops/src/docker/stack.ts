@@ -98,6 +98,9 @@ export async function dockerStackStatus(
   colour: Colour,
   root: string,
   docker: DockerExec = execDocker,
+  // Whether a readiness URL answers; injected by unit tests, whose outcome must not depend on
+  // what listens on this machine's ports.
+  ready: (url: string) => Promise<boolean> = answers,
 ): Promise<StackStatus> {
   const info = await readStackInfo(env, colour, root);
   const rows = parsePs(
@@ -132,7 +135,7 @@ export async function dockerStackStatus(
         state: up ? 'running' : 'stopped',
         pid: null,
         port: ports[service],
-        healthy: up && (await answers(readyUrl(service, ports[service]))),
+        healthy: up && (await ready(readyUrl(service, ports[service]))),
         rssBytes: memory.get(names.container(COMPOSE_SERVICE[service])) ?? null,
       };
     }),
@@ -145,6 +148,9 @@ export async function dockerStackStatus(
     services,
   };
 }
+
+/** Up and down act on which services run, never on whether they answer: no probes. */
+const unprobed = async () => false;
 
 /**
  * Builds the images of `release` from the checkout and starts the colour with `up --wait`
@@ -161,7 +167,7 @@ export async function dockerStackUp(
   // stack.json holds their URLs as this host reaches them.
   queues: (env: EnvName, colour: Colour) => Promise<QueuePair> = colourQueues,
 ): Promise<StackInfo> {
-  const current = await dockerStackStatus(env, colour, root, docker);
+  const current = await dockerStackStatus(env, colour, root, docker, unprobed);
   if (current.services.some((s) => s.state === 'running') && current.buildId !== release.buildId) {
     throw new OpsError(
       `${colour} on ${env} runs build ${current.buildId}; retire it before starting ${release.buildId}`,
@@ -203,7 +209,7 @@ export async function dockerStackDown(
   root: string,
   docker: DockerExec = execDocker,
 ): Promise<string[]> {
-  const current = await dockerStackStatus(env, colour, root, docker);
+  const current = await dockerStackStatus(env, colour, root, docker, unprobed);
   const running = current.services.filter((s) => s.state === 'running').map((s) => s.service);
   if (running.length === 0) return [];
   await report.step(
