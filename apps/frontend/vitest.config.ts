@@ -26,6 +26,10 @@ export default mergeConfig(
             testTimeout: 20_000,
           },
         },
+        {
+          // server.mjs, the colour's static server, spawned as a stack runs it.
+          test: { name: 'server', environment: 'node', include: ['server.test.mjs'] },
+        },
       ],
     },
   }),
