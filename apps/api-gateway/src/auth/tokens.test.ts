@@ -41,6 +41,19 @@ describe('session tokens', () => {
 });
 
 describe('verified-token cache', () => {
+  it('never accepts a signed token without an expiry or an issue time, however often it is sent', () => {
+    const base = { issuer: 'echobase', audience: 'echobase-web', subject: '7' } as const;
+    const claims = { email: 'a@example.com', sid: 'no-expiry' };
+    const noExp = jwt.sign(claims, KEY, base);
+    const noIat = jwt.sign(
+      { ...claims, exp: Math.floor(Date.now() / 1000) + 60 },
+      KEY,
+      { ...base, noTimestamp: true },
+    );
+    for (const token of [noExp, noIat])
+      for (let i = 0; i < 4; i++) expect(tokens.verify(token), `${token} #${i}`).toBeNull();
+  });
+
   it('stops accepting a cached token once it expires', async () => {
     const shortLived = createTokenService(KEY, 60);
     const { token } = shortLived.issue({ id: 3, email: 'c@example.com' });

@@ -73,7 +73,10 @@ export function createTokenService(signingKey: string, ttlSeconds: number): Toke
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId <= 0) return null;
       if (typeof payload.sid !== 'string' || typeof payload.email !== 'string') return null;
-      return { userId, email: payload.email, sid: payload.sid, expiresAt: payload.exp ?? 0 };
+      // jsonwebtoken checks exp only when present; a token without one would live forever, so
+      // every session token must say when it was issued and when it ends.
+      if (!Number.isFinite(payload.exp) || !Number.isFinite(payload.iat)) return null;
+      return { userId, email: payload.email, sid: payload.sid, expiresAt: payload.exp as number };
     } catch {
       return null;
     }
