@@ -45,11 +45,10 @@ describe('verified-token cache', () => {
     const base = { issuer: 'echobase', audience: 'echobase-web', subject: '7' } as const;
     const claims = { email: 'a@example.com', sid: 'no-expiry' };
     const noExp = jwt.sign(claims, KEY, base);
-    const noIat = jwt.sign(
-      { ...claims, exp: Math.floor(Date.now() / 1000) + 60 },
-      KEY,
-      { ...base, noTimestamp: true },
-    );
+    const noIat = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }, KEY, {
+      ...base,
+      noTimestamp: true,
+    });
     for (const token of [noExp, noIat])
       for (let i = 0; i < 4; i++) expect(tokens.verify(token), `${token} #${i}`).toBeNull();
   });
