@@ -12,6 +12,7 @@ import { durableStatus } from './durable.js';
 import { OpsError, UsageError } from './errors.js';
 import { historyConnection, readHistory } from './history.js';
 import { lbState } from './lb.js';
+import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from './log-format.js';
 import { envPaths, repoRoot } from './paths.js';
 import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
@@ -207,22 +208,29 @@ export function registerDeployCommands(
 
   program
     .command('logs')
-    .description("a colour's or the durable layer's logs")
+    .description(
+      "a colour's or the durable layer's logs: pretty on a terminal, raw JSON lines when piped or with --json",
+    )
     .argument('<what>', 'blue, green or durable')
     .argument('[service]', 'api, processor, frontend (colours) or mariadb, aws, nginx (durable)')
     .addOption(envOption())
     .option('--follow', 'keep printing new lines', false)
     .option('--lines <n>', 'lines to show first', '50')
+    .option('--json', "the apps' JSON lines as written, even on a terminal", false)
     .action(
       async (
         what: string,
         service: string | undefined,
-        opts: { env: EnvName; follow: boolean; lines: string },
+        opts: { env: EnvName; follow: boolean; lines: string; json: boolean },
       ) => {
         // Also checks `what` and `service`, whatever the runtime.
         const files = logFiles(opts.env, what, service);
+        const format = logFormat(opts, out);
         if ((await stackRuntime()) === 'docker') {
-          await follow('docker', dockerLogArgs(repoRoot(), opts.env, what, service, opts));
+          await follow('docker', dockerLogArgs(repoRoot(), opts.env, what, service, opts), {
+            out,
+            format,
+          });
           return;
         }
         const missing = files.filter((f) => !existsSync(f));
@@ -232,26 +240,32 @@ export function registerDeployCommands(
           );
         const present = files.filter((f) => existsSync(f));
         if (!opts.follow) {
+          const formatted = logLineFormatter(format);
           for (const f of present) {
             const lines = (await readFile(f, 'utf8'))
               .trimEnd()
               .split('\n')
               .slice(-Number(opts.lines));
-            out.write(`==> ${f} <==\n${lines.join('\n')}\n`);
+            out.write(`==> ${f} <==\n${lines.map(formatted).join('\n')}\n`);
           }
           return;
         }
-        await follow('tail', ['-n', opts.lines, '-F', ...present]);
+        await follow('tail', ['-n', opts.lines, '-F', ...present], { out, format });
       },
     );
 }
 
-/** Runs a log command on the terminal until it ends (or Ctrl-C ends it). */
-function follow(command: string, args: string[]): Promise<void> {
+/** Runs a log command, its lines formatted onto `out`, until it ends (or Ctrl-C ends it). */
+function follow(
+  command: string,
+  args: string[],
+  to: { out: NodeJS.WritableStream; format: LogFormat },
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const copied = copyLogLines(child.stdout, to.out, { format: to.format });
     child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
-    child.on('exit', () => resolve());
+    child.on('close', () => copied.then(resolve, reject));
     process.once('SIGINT', () => child.kill('SIGTERM'));
   });
 }

@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { isColorSupported, prettyFactory } from 'pino-pretty';
+
+/** pretty: the apps' pino lines as people read them; json: every line as it was written. */
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * Pretty on a terminal; raw when piped or redirected (as git and ls change their output), so
+ * `echobase logs … | jq` gets the JSON the apps wrote. `--json` asks for raw on a terminal too.
+ */
+export function logFormat(opts: { json: boolean }, out: NodeJS.WritableStream): LogFormat {
+  return !opts.json && (out as { isTTY?: boolean }).isTTY === true ? 'pretty' : 'json';
+}
+
+/** `docker compose logs` puts `<service>-1  | ` before each line. */
+const COMPOSE_PREFIX = /^(\S+ +\| )(.*)$/;
+
+/** A pino record, or null for anything else (nginx's and MariaDB's lines, plain text). */
+function pinoRecord(text: string): Record<string, unknown> | null {
+  if (!text.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && 'level' in value && 'time' in value
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One log line (without its newline) as it is printed; lines that are not pino pass unchanged. */
+export function logLineFormatter(
+  format: LogFormat,
+  options: { colorize?: boolean } = {},
+): (line: string) => string {
+  if (format === 'json') return (line) => line;
+  // One line per record, as `npm run dev` prints them; pid and hostname say nothing here.
+  const pretty = prettyFactory({
+    singleLine: true,
+    translateTime: 'SYS:standard',
+    ignore: 'pid,hostname',
+    colorize: options.colorize ?? isColorSupported,
+  });
+  return (line) => {
+    const prefixed = COMPOSE_PREFIX.exec(line);
+    const [prefix, body] = prefixed ? [prefixed[1], prefixed[2] as string] : ['', line];
+    const record = pinoRecord(body);
+    return record ? `${prefix}${pretty(record).trimEnd()}` : line;
+  };
+}
+
+/** Copies `input` to `out` line by line, formatted, until `input` ends. */
+export async function copyLogLines(
+  input: Readable,
+  out: NodeJS.WritableStream,
+  options: { format: LogFormat; colorize?: boolean },
+): Promise<void> {
+  const format = logLineFormatter(options.format, options);
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }))
+    out.write(`${format(line)}\n`);
+}
