@@ -10,6 +10,7 @@ import { registerLbCommands } from './lb.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
 import { createReporter, formatSeconds } from './report.js';
 import { registerStackCommands } from './stack-cli.js';
+import { versionText } from './version.js';
 
 // The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -35,6 +36,12 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
       writeOut: (s) => out.write(s),
       writeErr: (s) => err.write(s),
       outputError: (s, write) => write(`echobase: ${s.replace(/^error: /, '')}`),
+    })
+    // Not commander's .version(string): the build id takes a git call, made only when asked.
+    .option('-V, --version', 'print the version of echobase and the build id of this checkout')
+    .on('option:version', () => {
+      out.write(versionText());
+      throw new CommanderError(0, 'commander.version', 'version printed');
     });
 
   const durable = program

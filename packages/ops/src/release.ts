@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -41,19 +41,27 @@ export function releasesDir(root: string): string {
   return join(root, '.echobase', 'releases');
 }
 
-/** The commit, plus a hash of uncommitted changes when there are any: one id per content. */
-export async function currentBuildId(root: string): Promise<{ buildId: string; gitSha: string }> {
-  const git = async (...args: string[]) =>
-    (await run('git', args, { cwd: root, maxBuffer: 64 << 20 })).stdout;
+/**
+ * The commit, plus a hash of uncommitted changes when there are any: one id per content.
+ * Synchronous (a few milliseconds of git) so that `echobase --version` can print it too.
+ */
+export function currentBuildId(root: string): { buildId: string; gitSha: string } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: root,
+      maxBuffer: 64 << 20,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   let sha: string;
   try {
-    sha = (await git('rev-parse', '--short=12', 'HEAD')).trim();
+    sha = git('rev-parse', '--short=12', 'HEAD').trim();
   } catch {
     throw new OpsError('cannot name a release: this checkout has no git commit');
   }
-  const dirty = (await git('status', '--porcelain', '--untracked-files=no')).trim();
+  const dirty = git('status', '--porcelain', '--untracked-files=no').trim();
   if (!dirty) return { buildId: sha, gitSha: sha };
-  const diff = await git('diff', 'HEAD');
+  const diff = git('diff', 'HEAD');
   return {
     buildId: `${sha}-dirty-${createHash('sha256').update(diff).digest('hex').slice(0, 8)}`,
     gitSha: sha,
@@ -85,7 +93,7 @@ export async function listReleases(root: string): Promise<Release[]> {
  * a half release behind.
  */
 export async function buildRelease(root: string, report: Reporter): Promise<Release> {
-  const { buildId, gitSha } = await currentBuildId(root);
+  const { buildId, gitSha } = currentBuildId(root);
   const existing = await readRelease(root, buildId);
   if (existing) {
     report.line(`  release    ${buildId} already built`);
