@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type Harness, readSecrets, startApi } from './support.js';
@@ -681,5 +682,51 @@ describe('bad input', () => {
     expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
     const reply = await signedIn.placeOrder(1, 1);
     expect(reply.status).toBe(202);
+  });
+});
+
+/**
+ * Bodies the parser refuses, sent straight to the API with nothing else wrong: each is the
+ * client's fault and a 4xx (500s for these rolled back a deploy under --watch).
+ */
+describe('bodies that cannot be read', () => {
+  const login = '{"email":"a@example.com","password":"Secret-Password-999"}';
+  it.each([
+    { name: 'Content-Encoding: bogus', body: login, encoding: 'bogus', status: 415 },
+    { name: 'gzip header, plain body', body: login, encoding: 'gzip', status: 400 },
+    {
+      name: 'truncated gzip',
+      body: gzipSync(login).subarray(0, 12),
+      encoding: 'gzip',
+      status: 400,
+    },
+    { name: 'deflate header, plain body', body: login, encoding: 'deflate', status: 400 },
+    { name: 'br header, plain body', body: login, encoding: 'br', status: 400 },
+    {
+      name: 'a gzip bomb',
+      body: gzipSync(Buffer.alloc(1 << 20, 32)),
+      encoding: 'gzip',
+      status: 413,
+    },
+    { name: 'charset=koi8-r', body: login, charset: 'koi8-r', status: 415 },
+    { name: 'charset=bogus', body: login, charset: 'bogus', status: 415 },
+  ])('$name: $status', async ({ body, encoding, charset, status }) => {
+    const res = await fetch(`${api.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': `application/json${charset ? `; charset=${charset}` : ''}`,
+        ...(encoding ? { 'content-encoding': encoding } : {}),
+      },
+      body,
+    });
+    const text = await res.text();
+    expect(res.status).toBe(status);
+    const reply = JSON.parse(text);
+    expect(reply.error.code).toBe(
+      { 400: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type' }[status],
+    );
+    expect(reply.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toMatch(/Z_DATA_ERROR|Z_BUF_ERROR|incorrect header check|zlib/);
   });
 });

@@ -4,8 +4,16 @@ import type { Logger } from '@echobase/infra/logger';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { requestIdOf } from './request-id.js';
 
-/** Errors body-parser raises, mapped to what the client did wrong. */
-function fromBodyParser(error: { type?: string; status?: number }): AppError | null {
+/**
+ * Errors body-parser and raw-body raise (their `type`), mapped to what the client did wrong.
+ * Every one is the client's: a body that cannot be read, decoded or parsed is never a 500 (a
+ * burst of them would trip the deploy watch's error-rate rollback).
+ */
+function fromBodyParser(error: {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+}): AppError | null {
   switch (error.type) {
     case 'entity.too.large':
       return new AppError('payload_too_large', 'the request body is too large');
@@ -14,13 +22,24 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | n
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'the request body encoding is not supported');
+    case 'entity.verify.failed':
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
+    case 'stream.not.readable':
       return new AppError('bad_request', 'the request body could not be read');
-    default:
-      return null;
   }
+  // A decoder's own error (zlib's Z_DATA_ERROR for a gzip header on a body that is not gzip)
+  // reaches here as an http-errors 400 with no type; so would any other client error raised
+  // by Express's own middleware.
+  if (error.expose === true && typeof error.status === 'number' && error.status < 500) {
+    return error.status === 413
+      ? new AppError('payload_too_large', 'the request body is too large')
+      : error.status === 415
+        ? new AppError('unsupported_media_type', 'the request body encoding is not supported')
+        : new AppError('bad_request', 'the request body could not be read');
+  }
+  return null;
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => {
@@ -38,7 +57,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           ? new AppError('unavailable', 'the database is unavailable; try again shortly', {
               retryAfter: 2,
             })
-          : fromBodyParser(error as { type?: string; status?: number });
+          : fromBodyParser((error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown });
     const appError =
       known ?? new AppError('internal', 'something went wrong; the request id says where');
     if (known) {
