@@ -13,6 +13,7 @@ import { createLoginThrottle, type ThrottleLimits } from './auth/throttle.js';
 import { createTokenService } from './auth/tokens.js';
 import { healthRoutes } from './health/health.routes.js';
 import { accessLog } from './http/access-log.js';
+import { jsonBody } from './http/body.js';
 import { createCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { requestId } from './http/request-id.js';
@@ -47,8 +48,6 @@ export interface App {
   start(): Promise<void>;
   stop(): void;
 }
-
-export const BODY_LIMIT = '16kb';
 
 /** Builds the API; never listens and never reads the environment (main.ts does both). */
 export function createApp(deps: AppDeps): App {
@@ -91,7 +90,7 @@ export function createApp(deps: AppDeps): App {
   });
   app.use(helmet());
   app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(jsonBody());
   app.use(cookieParser());
   app.use(readSession(tokens, revocations));
 

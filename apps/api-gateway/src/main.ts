@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { createDbPool } from '@echobase/infra/db';
 import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
@@ -6,6 +5,7 @@ import { createSqsClient } from '@echobase/infra/queue';
 import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
 import { createApp } from './app.js';
 import { type Env, readEnv } from './env.js';
+import { createHttpServer } from './http/server.js';
 
 /** Wires the API gateway: settings → secrets → clients → app → server, and SIGTERM. */
 async function main(env: Env): Promise<void> {
@@ -43,8 +43,7 @@ async function main(env: Env): Promise<void> {
   });
   await app.start();
 
-  const server = createServer(app.express);
-  server.keepAliveTimeout = 75_000; // longer than nginx's upstream keep-alive, so nginx closes first
+  const server = createHttpServer(app.express);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, resolve);

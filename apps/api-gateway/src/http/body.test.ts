@@ -1,11 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createLogger } from '@echobase/infra/logger';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonBody } from './body.js';
 import { errorHandler } from './errors.js';
 import { requestId } from './request-id.js';
+import { requireJsonBody } from './security.js';
+import { createHttpServer } from './server.js';
 
 /**
  * Every way body parsing can fail is the client's fault and gets a 4xx in the error envelope:
@@ -17,7 +20,8 @@ let url: string;
 beforeAll(async () => {
   const app = express();
   app.use(requestId());
-  app.use(express.json({ limit: '16kb', strict: true }));
+  app.use(requireJsonBody);
+  app.use(jsonBody());
   app.post('/echo', (req, res) => {
     res.json({ body: req.body });
   });
@@ -33,7 +37,7 @@ beforeAll(async () => {
     });
   });
   app.use(errorHandler(createLogger({ name: 'body-test', level: 'silent' })));
-  server = createServer(app);
+  server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
 });
@@ -190,3 +194,85 @@ function corruptTail(gz: Buffer): Buffer {
   copy[at] = (copy[at] ?? 0) ^ 0xff;
   return copy;
 }
+
+/** A client on a bare socket: sends exactly what it is given, keeps what comes back. */
+function rawClient(head: string) {
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  const waiters: (() => void)[] = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+    for (const wake of waiters.splice(0)) wake();
+  });
+  socket.on('error', () => undefined); // the server may reset a socket it stopped reading
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(`${head.trim().split('\n').join('\r\n')}\r\n\r\n`);
+  return {
+    socket,
+    closed,
+    /** Resolves with everything received once `pattern` appears in it. */
+    async until(pattern: RegExp): Promise<string> {
+      while (!pattern.test(received)) {
+        if (socket.destroyed) throw new Error(`closed after: ${JSON.stringify(received)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          socket.once('close', resolve);
+        });
+      }
+      return received;
+    },
+  };
+}
+
+describe('bodies larger than the limit', () => {
+  const head = (headers: string) => `POST /echo HTTP/1.1
+Host: 127.0.0.1
+Content-Type: application/json
+${headers}`;
+
+  it('Expect: 100-continue with 5 MB declared: 413 at once, no 100, and the socket closed', async () => {
+    const client = rawClient(head('Content-Length: 5242880\nExpect: 100-continue'));
+    const reply = await client.until(/\r\n\r\n[\s\S]*\}$/);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toContain('"code":"payload_too_large"');
+    await client.closed;
+  });
+
+  it('5 MB declared without Expect: 413 before the body is sent, and the socket closed', async () => {
+    const client = rawClient(head('Content-Length: 5242880'));
+    client.socket.write('x'.repeat(1024));
+    const reply = await client.until(/\r\n\r\n[\s\S]*\}$/);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    await client.closed;
+  });
+
+  it('a chunked body past the limit: 413 as soon as it passes, and the socket closed', async () => {
+    const client = rawClient(head('Transfer-Encoding: chunked'));
+    const chunk = 'x'.repeat(20 * 1024);
+    client.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    const reply = await client.until(/\r\n\r\n[\s\S]*\}$/);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    await client.closed;
+  });
+
+  it('5 MB of the wrong type: 415 before the body is sent, and the socket closed', async () => {
+    const client = rawClient(
+      head('Content-Length: 5242880').replace('application/json', 'text/plain'),
+    );
+    client.socket.write('x'.repeat(1024));
+    const reply = await client.until(/\r\n\r\n[\s\S]*\}$/);
+    expect(reply).toMatch(/^HTTP\/1\.1 415 /);
+    await client.closed;
+  });
+
+  it('Expect: 100-continue with a body inside the limit: 100, then the answer', async () => {
+    const client = rawClient(head(`Content-Length: ${json.length}\nExpect: 100-continue`));
+    expect(await client.until(/\r\n\r\n/)).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    client.socket.write(json);
+    const reply = await client.until(/\{"body":.*\}$/);
+    expect(reply).toContain('HTTP/1.1 200 OK');
+    client.socket.destroy();
+  });
+});

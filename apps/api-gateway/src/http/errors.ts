@@ -69,6 +69,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ requestId, err: error, path: req.path }, 'unhandled error');
     }
     if (res.headersSent) return;
+    // Refused before its body arrived whole (too large, wrong type): close the connection
+    // rather than let Node read the rest of a body nobody will use.
+    if (!req.complete) res.setHeader('Connection', 'close');
     if (appError.retryAfter !== undefined)
       res.setHeader('Retry-After', String(appError.retryAfter));
     res.status(appError.status).json(errorEnvelope(appError, requestId));
