@@ -9,7 +9,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { createAuthService } from './auth/auth.service.js';
 import { createRevocationList, type RevocationList } from './auth/revocations.js';
 import { readSession } from './auth/session.js';
-import { createLoginThrottle, type ThrottleLimits } from './auth/throttle.js';
+import { createAuthThrottle, type ThrottleLimits } from './auth/throttle.js';
 import { createTokenService } from './auth/tokens.js';
 import { healthRoutes } from './health/health.routes.js';
 import { accessLog } from './http/access-log.js';
@@ -18,6 +18,7 @@ import { createCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { requestId } from './http/request-id.js';
 import { requireJsonBody } from './http/security.js';
+import { createTrustedProxies } from './http/trusted-proxies.js';
 import { buildOpenApi } from './openapi.js';
 import { createOrderProducer } from './orders/orders.queue.js';
 import { createOrdersRepository } from './orders/orders.repository.js';
@@ -37,7 +38,9 @@ export interface AppDeps {
   secureCookies: boolean;
   colour?: string | undefined;
   buildId: string;
-  throttleLimits?: ThrottleLimits;
+  throttleLimits?: Partial<ThrottleLimits>;
+  /** TRUSTED_PROXIES: the load balancer's addresses; none when omitted. */
+  trustedProxies?: readonly string[];
 }
 
 export interface App {
@@ -59,13 +62,14 @@ export function createApp(deps: AppDeps): App {
 
   const tokens = createTokenService(deps.jwtSigningKey, deps.jwtTtlSeconds);
   const authRepo = createAuthRepository(pool);
+  const trustedProxies = createTrustedProxies(deps.trustedProxies ?? [], { logger });
   const revocations = createRevocationList(authRepo, logger);
   const catalogue = createCatalogue(createProductsRepository(pool), logger);
   const csrf = createCsrf(deps.jwtSigningKey, deps.secureCookies);
   const auth = createAuthService({
     repo: authRepo,
     tokens,
-    throttle: createLoginThrottle(deps.throttleLimits),
+    throttle: createAuthThrottle(deps.throttleLimits),
     revoked: revocations,
   });
   const orders = createOrdersService({
@@ -78,8 +82,9 @@ export function createApp(deps: AppDeps): App {
 
   const app = express();
   app.disable('x-powered-by');
-  // nginx on loopback is the only proxy: trust its X-Forwarded-For for the client address.
-  app.set('trust proxy', 'loopback');
+  // The client address (req.ip, which the login throttle counts by) comes from
+  // X-Forwarded-For only on a connection from the load balancer itself.
+  app.set('trust proxy', trustedProxies.trust);
   app.use(requestId());
   app.use(accessLog(logger));
 
@@ -121,6 +126,7 @@ export function createApp(deps: AppDeps): App {
     catalogue,
     revocations,
     async start() {
+      await trustedProxies.start();
       await catalogue.start();
       await revocations.refresh();
       revocations.start();
@@ -128,6 +134,7 @@ export function createApp(deps: AppDeps): App {
     stop() {
       catalogue.stop();
       revocations.stop();
+      trustedProxies.stop();
     },
   };
 }

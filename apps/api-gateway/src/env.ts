@@ -1,5 +1,6 @@
 import { awsEnv, dbEnv, logEnv, parseEnv, portNumber } from '@echobase/infra/env';
 import { z } from 'zod';
+import { isTrustedProxyEntry } from './http/trusted-proxies.js';
 
 /** The one place the API gateway reads process.env; every bad or missing key is named at start. */
 const schema = z.object({
@@ -20,6 +21,26 @@ const schema = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(8 * 3600),
+  /**
+   * The load balancer, whose X-Forwarded-For names the client: comma-separated IP addresses,
+   * CIDR ranges or host names. None by default, so a client's own address is what counts.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(isTrustedProxyEntry, 'must be an IP address, a CIDR range or a host name'),
+      ),
+    ),
   /** Off only for plain-HTTP development without localhost; never in production. */
   COOKIE_SECURE: z
     .enum(['true', 'false'])

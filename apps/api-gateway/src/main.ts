@@ -40,6 +40,7 @@ async function main(env: Env): Promise<void> {
     secureCookies: env.COOKIE_SECURE,
     colour: env.COLOUR,
     buildId: env.BUILD_ID,
+    trustedProxies: env.TRUSTED_PROXIES,
   });
   await app.start();
 

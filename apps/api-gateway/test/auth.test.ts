@@ -1,13 +1,69 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type Harness, type Json, startApi } from './support.js';
+import { request } from 'node:http';
+import argon2 from 'argon2';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Client, type Harness, type Json, type Reply, startApi } from './support.js';
+
+/** The load balancer as the API sees it: its own loopback address (nginx's proxy_bind). */
+const PROXY = '127.0.0.2';
 
 let api: Harness;
 beforeAll(async () => {
   api = await startApi({
-    throttleLimits: { perAccountAndClient: 5, perClient: 30, blockSeconds: 900 },
+    throttleLimits: {
+      perAccountAndClient: 5,
+      perClient: 50,
+      blockSeconds: 900,
+      registrationsPerClient: 20,
+    },
+    trustedProxies: [PROXY],
   });
 });
 afterAll(() => api?.close());
+
+/**
+ * A POST as it reaches the API from `from` (a local address to send from), with the client's
+ * cookies and CSRF token and any extra headers such as X-Forwarded-For.
+ */
+function postFrom(
+  from: string,
+  client: Client,
+  path: string,
+  json: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const url = new URL(path, api.url);
+  const body = JSON.stringify(json);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        localAddress: from,
+        headers: {
+          'content-type': 'application/json',
+          cookie: client.cookieHeader(),
+          'x-csrf-token': client.csrfToken ?? '',
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers))
+            if (typeof v === 'string') headers.set(k, v);
+          resolve({ status: res.statusCode ?? 0, headers, text, body: JSON.parse(text) as Json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('auth', () => {
   it('registers, signs in with an HttpOnly Secure SameSite=Strict cookie, and knows who you are', async () => {
@@ -95,27 +151,125 @@ describe('auth', () => {
     await attacker.fetchCsrf();
     const from = { 'x-forwarded-for': '203.0.113.9' };
     for (let i = 0; i < 5; i++) {
-      const r = await attacker.request('POST', '/api/v1/auth/login', {
-        json: { email: user.email, password: `guess ${i} wrong` },
-        headers: from,
-      });
+      const r = await postFrom(
+        PROXY,
+        attacker,
+        '/api/v1/auth/login',
+        { email: user.email, password: `guess ${i} wrong` },
+        from,
+      );
       expect(r.status).toBe(401);
     }
-    const blocked = await attacker.request('POST', '/api/v1/auth/login', {
-      json: { email: user.email, password: user.password },
-      headers: from,
-    });
+    const blocked = await postFrom(
+      PROXY,
+      attacker,
+      '/api/v1/auth/login',
+      { email: user.email, password: user.password },
+      from,
+    );
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe('too_many_requests');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const elsewhere = new Client(api.url);
     await elsewhere.fetchCsrf();
-    const ok = await elsewhere.request('POST', '/api/v1/auth/login', {
-      json: { email: user.email, password: user.password },
-      headers: { 'x-forwarded-for': '198.51.100.7' },
-    });
+    const ok = await postFrom(
+      PROXY,
+      elsewhere,
+      '/api/v1/auth/login',
+      { email: user.email, password: user.password },
+      { 'x-forwarded-for': '198.51.100.7' },
+    );
     expect(ok.status).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For from anyone but the load balancer: a forged one lifts no lockout', async () => {
+    const owner = new Client(api.url);
+    const user = await owner.registerNew();
+    const attacker = new Client(api.url);
+    await attacker.fetchCsrf();
+    for (let i = 0; i < 5; i++) {
+      const r = await attacker.request('POST', '/api/v1/auth/login', {
+        json: { email: user.email, password: `guess ${i} wrong` },
+      });
+      expect(r.status).toBe(401);
+    }
+    const forged = await attacker.request('POST', '/api/v1/auth/login', {
+      json: { email: user.email, password: user.password },
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+    });
+    expect(forged.status).toBe(429);
+    // The same forged header from the load balancer's address is the client nginx saw.
+    const proxied = await postFrom(
+      PROXY,
+      attacker,
+      '/api/v1/auth/login',
+      { email: user.email, password: user.password },
+      { 'x-forwarded-for': '198.51.100.99' },
+    );
+    expect(proxied.status).toBe(200);
+  });
+
+  for (const burst of [8, 25]) {
+    it(`checks only 5 of ${burst} simultaneous wrong passwords for one account; the rest get 429`, async () => {
+      const owner = new Client(api.url);
+      const user = await owner.registerNew();
+      const attacker = new Client(api.url);
+      await attacker.fetchCsrf();
+      const from = { 'x-forwarded-for': `203.0.113.${burst}` };
+      const verify = vi.spyOn(argon2, 'verify');
+      try {
+        const replies = await Promise.all(
+          Array.from({ length: burst }, (_, i) =>
+            postFrom(
+              PROXY,
+              attacker,
+              '/api/v1/auth/login',
+              { email: user.email, password: `guess ${i} wrong` },
+              from,
+            ),
+          ),
+        );
+        expect(verify).toHaveBeenCalledTimes(5);
+        const statuses = replies.map((r) => r.status).sort();
+        expect(statuses).toEqual([
+          ...Array<number>(5).fill(401),
+          ...Array<number>(burst - 5).fill(429),
+        ]);
+      } finally {
+        verify.mockRestore();
+      }
+    });
+  }
+
+  it('gives the point back on a successful login', async () => {
+    const owner = new Client(api.url);
+    const user = await owner.registerNew();
+    const from = { 'x-forwarded-for': '203.0.113.77' };
+    const login = (password: string) =>
+      postFrom(PROXY, owner, '/api/v1/auth/login', { email: user.email, password }, from);
+    for (let i = 0; i < 4; i++) expect((await login(`guess ${i} wrong`)).status).toBe(401);
+    expect((await login(user.password)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await login(`guess ${i} wrong`)).status).toBe(401);
+    expect((await login(user.password)).status).toBe(429);
+  });
+
+  it('throttles registrations per client', async () => {
+    const client = new Client(api.url);
+    await client.fetchCsrf();
+    const register = (i: number, forwardedFor: string) =>
+      postFrom(
+        PROXY,
+        client,
+        '/api/v1/auth/register',
+        { email: `burst-${i}-${Date.now()}@example.com`, password: 'a long password 123' },
+        { 'x-forwarded-for': forwardedFor },
+      );
+    for (let i = 0; i < 20; i++) expect((await register(i, '203.0.113.50')).status).toBe(201);
+    const refused = await register(20, '203.0.113.50');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('too_many_requests');
+    expect((await register(21, '203.0.113.51')).status).toBe(201);
   });
 
   it('requires the CSRF token on every state-changing request', async () => {

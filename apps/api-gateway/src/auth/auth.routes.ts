@@ -33,7 +33,7 @@ export function authRoutes(deps: {
   });
 
   router.post('/register', validate('body', registerBody), async (req, res) => {
-    const signedIn = await auth.register(valid<RegisterBody>(res, 'body'));
+    const signedIn = await auth.register(valid<RegisterBody>(res, 'body'), req.ip ?? 'unknown');
     res.status(201).json(startSession(req, res, signedIn));
   });
 
