@@ -14,6 +14,7 @@ import { createTokenService } from './auth/tokens.js';
 import { healthRoutes } from './health/health.routes.js';
 import { accessLog } from './http/access-log.js';
 import { jsonBody } from './http/body.js';
+import { cacheControl } from './http/cache-control.js';
 import { createCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { requestId } from './http/request-id.js';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   app.use(helmet());
+  app.use(cacheControl);
   app.use(requireJsonBody);
   app.use(jsonBody());
   app.use(cookieParser());
