@@ -1,7 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { createDbPool } from '@echobase/infra/db';
 import argon2 from 'argon2';
+import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Client, type Harness, type Json, type Reply, startApi } from './support.js';
+import {
+  Client,
+  durableEnv,
+  eventually,
+  type Harness,
+  type Json,
+  type Reply,
+  readSecrets,
+  startApi,
+} from './support.js';
 
 /** The load balancer as the API sees it: its own loopback address (nginx's proxy_bind). */
 const PROXY = '127.0.0.2';
@@ -297,6 +310,112 @@ describe('auth', () => {
       json: { email: 'a@example.com', password: 'x' },
     });
     expect(noToken.status).toBe(403);
+  });
+});
+
+/**
+ * A TCP relay to MariaDB that the test can cut and restore: to the API behind it, a real
+ * database outage (connections reset, new ones refused), without stopping the shared server.
+ */
+async function dbRelay() {
+  const env = durableEnv();
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect(Number(env.DB_PORT), env.DB_HOST as string);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    async cut() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    async restore() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const sidOf = (client: Client) =>
+  (jwt.decode(client.cookies.get('echobase_session') ?? '') as { sid: string }).sid;
+
+describe('revocations', () => {
+  it('a logout during a database outage ends the session at once, and is recorded when the database is back', async () => {
+    const relay = await dbRelay();
+    const { login } = await readSecrets();
+    const env = durableEnv();
+    const pool = createDbPool({
+      host: '127.0.0.1',
+      port: relay.port,
+      database: env.DB_NAME as string,
+      user: login.username,
+      password: login.password,
+    });
+    const behindRelay = await startApi({ pool });
+    try {
+      const client = new Client(behindRelay.url);
+      await client.registerNew('outage');
+      const stolen = client.cookieHeader();
+      const sid = sidOf(client);
+
+      await relay.cut();
+      const out = await client.request('POST', '/api/v1/auth/logout');
+      expect(out.status).toBe(200);
+      expect(client.cookies.has('echobase_session')).toBe(false);
+      const replay = await fetch(`${behindRelay.url}/api/v1/auth/me`, {
+        headers: { cookie: stolen },
+      });
+      expect(replay.status).toBe(401);
+
+      await relay.restore();
+      // Recorded for every other process (the other colour, a replica) once the database is back.
+      await eventually('the revocation to reach the database', async () => {
+        const [rows] = await api.pool.query('SELECT 1 FROM revoked_sessions WHERE sid = ?', [sid]);
+        return (rows as unknown[]).length === 1;
+      });
+      await api.app.revocations.refresh();
+      expect(api.app.revocations.has(sid)).toBe(true);
+    } finally {
+      await behindRelay.close();
+      await pool.end();
+      await relay.close().catch(() => undefined);
+    }
+  });
+
+  it('a refresh sees a revocation committed after a later one (out of id order)', async () => {
+    const early = await api.pool.getConnection();
+    const expires = new Date(Date.now() + 3600_000);
+    const [first, second] = [`early-${randomUUID()}`, `late-${randomUUID()}`];
+    try {
+      await early.beginTransaction();
+      await early.query(
+        'INSERT INTO revoked_sessions (sid, user_id, expires_at) VALUES (?, 1, ?)',
+        [first, expires],
+      );
+      // The other colour's logout takes the next id and commits first.
+      await api.pool.query(
+        'INSERT INTO revoked_sessions (sid, user_id, expires_at) VALUES (?, 1, ?)',
+        [second, expires],
+      );
+      await api.app.revocations.refresh();
+      expect(api.app.revocations.has(second)).toBe(true);
+      expect(api.app.revocations.has(first)).toBe(false);
+      await early.commit();
+      await api.app.revocations.refresh();
+      expect(api.app.revocations.has(first)).toBe(true);
+    } finally {
+      early.release();
+    }
   });
 });
 

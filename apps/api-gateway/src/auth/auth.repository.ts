@@ -39,13 +39,24 @@ export function createAuthRepository(pool: Pool) {
       );
     },
 
-    /** Revocations newer than `afterId` that have not expired yet. */
-    async revokedSince(afterId: number): Promise<{ id: number; sid: string; expiresAt: Date }[]> {
+    /**
+     * Unexpired revocations recorded at or after `since` (all of them when null), and the
+     * database's clock when it looked, for the next call's `since`.
+     */
+    async revokedSince(
+      since: Date | null,
+    ): Promise<{ now: Date; rows: { sid: string; expiresAt: Date }[] }> {
+      const [[clock]] = await pool.query<RowDataPacket[]>('SELECT NOW(3) AS now');
       const [rows] = await pool.query<RowDataPacket[]>(
-        'SELECT id, sid, expires_at AS expiresAt FROM revoked_sessions WHERE id > ? AND expires_at > NOW(3) ORDER BY id',
-        [afterId],
+        since === null
+          ? 'SELECT sid, expires_at AS expiresAt FROM revoked_sessions WHERE expires_at > NOW(3)'
+          : 'SELECT sid, expires_at AS expiresAt FROM revoked_sessions WHERE revoked_at >= ? AND expires_at > NOW(3)',
+        since === null ? [] : [since],
       );
-      return rows.map((r) => ({ id: Number(r.id), sid: r.sid, expiresAt: new Date(r.expiresAt) }));
+      return {
+        now: new Date(clock?.now),
+        rows: rows.map((r) => ({ sid: r.sid, expiresAt: new Date(r.expiresAt) })),
+      };
     },
   };
 }

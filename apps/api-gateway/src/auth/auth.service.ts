@@ -49,9 +49,7 @@ export function createAuthService(deps: {
     },
 
     async logout(session: SessionClaims): Promise<void> {
-      const expiresAt = session.expiresAt * 1000;
-      await repo.revokeSession(session.sid, session.userId, new Date(expiresAt));
-      revoked.add(session.sid, expiresAt);
+      await revoked.revoke(session);
     },
   };
 }
