@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): App {
 
   app.use(
     '/health',
-    healthRoutes({ pool, sqs: deps.sqs, queueUrl: deps.queueUrl, catalogue, identity }),
+    healthRoutes({ pool, sqs: deps.sqs, queueUrl: deps.queueUrl, catalogue, identity, logger }),
   );
 
   const api = express.Router();

@@ -1,33 +1,12 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Pool, schemaVersion } from '@echobase/infra/db';
+import type { Logger } from '@echobase/infra/logger';
 import { Router } from 'express';
 import type { Catalogue } from '../products/catalogue.js';
+import { createReadiness, type ReadinessOptions } from './readiness.js';
 
 /** The oldest schema this build can run against (expand-only migrations keep newer ones fine). */
 export const REQUIRED_SCHEMA = '0003_revoked_sessions';
-
-interface Check {
-  ok: boolean;
-  detail: string;
-}
-
-async function within(ms: number, work: () => Promise<Check>): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Check>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${ms} ms` }), ms);
-  });
-  try {
-    return await Promise.race([
-      work().catch((error: { code?: string; name?: string }) => ({
-        ok: false,
-        detail: `unavailable (${error.code ?? error.name ?? 'error'})`,
-      })),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function healthRoutes(deps: {
   pool: Pool;
@@ -35,43 +14,42 @@ export function healthRoutes(deps: {
   queueUrl: string;
   catalogue: Catalogue;
   identity: Record<string, string>;
+  logger: Logger;
+  readiness?: ReadinessOptions;
 }) {
+  // Migrations only ever move the schema forward: once new enough, it stays new enough.
+  let schemaConfirmed = false;
+  const readiness = createReadiness(
+    {
+      database: () => deps.pool.query('SELECT 1'),
+      schema: async () => {
+        if (schemaConfirmed) return;
+        const version = await schemaVersion(deps.pool);
+        if (version === null || version < REQUIRED_SCHEMA)
+          throw Object.assign(new Error(), { code: `SCHEMA_${version ?? 'EMPTY'}` });
+        schemaConfirmed = true;
+      },
+      queue: () =>
+        deps.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: deps.queueUrl, AttributeNames: ['QueueArn'] }),
+        ),
+      secrets: async () => undefined, // read once at start, or the process would not be running
+      catalogue: async () => {
+        if (!deps.catalogue.loaded()) throw Object.assign(new Error(), { code: 'NOT_LOADED' });
+      },
+    },
+    deps.logger,
+    deps.readiness,
+  );
   const router = Router();
 
   router.get('/live', (_req, res) => {
     res.json({ status: 'ok', ...deps.identity });
   });
 
+  // 200 ready / 503 not ready, with which checks pass; why one fails is in the log only.
   router.get('/ready', async (_req, res) => {
-    const [database, schema, queue] = await Promise.all([
-      within(1000, async () => {
-        await deps.pool.query('SELECT 1');
-        return { ok: true, detail: 'answering' };
-      }),
-      within(1000, async () => {
-        const version = await schemaVersion(deps.pool);
-        return version !== null && version >= REQUIRED_SCHEMA
-          ? { ok: true, detail: version }
-          : { ok: false, detail: `schema ${version ?? 'empty'} is older than ${REQUIRED_SCHEMA}` };
-      }),
-      within(1000, async () => {
-        await deps.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: deps.queueUrl, AttributeNames: ['QueueArn'] }),
-        );
-        return { ok: true, detail: 'reachable' };
-      }),
-    ]);
-    const checks = {
-      database,
-      schema,
-      queue,
-      secrets: { ok: true, detail: 'loaded at start' },
-      catalogue: {
-        ok: deps.catalogue.loaded(),
-        detail: `${deps.catalogue.list().length} products`,
-      },
-    };
-    const ready = Object.values(checks).every((c) => c.ok);
+    const { ready, checks } = await readiness.check();
     res
       .status(ready ? 200 : 503)
       .json({ status: ready ? 'ready' : 'not_ready', ...deps.identity, checks });
