@@ -43,4 +43,12 @@ describe('the OpenAPI document', () => {
       expect(pattern.test(sample), sample).toBe(newPassword.safeParse(sample).success);
     }
   });
+
+  it('lists 429 for register and login, which are throttled per client', () => {
+    const doc = buildOpenApi('test') as unknown as {
+      paths: Record<string, { post: { responses: Record<string, unknown> } }>;
+    };
+    for (const path of ['/api/v1/auth/register', '/api/v1/auth/login'])
+      expect(Object.keys(doc.paths[path]?.post.responses ?? {}), path).toContain('429');
+  });
 });

@@ -54,7 +54,7 @@ export function buildOpenApi(version: string) {
     request: { headers: csrfHeader, ...body(registerBody) },
     responses: {
       201: json(sessionResponse, 'registered and signed in'),
-      ...errors(400, 403, 409, 413, 415),
+      ...errors(400, 403, 409, 413, 415, 429),
     },
   });
   registry.registerPath({
