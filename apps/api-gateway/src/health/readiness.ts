@@ -24,10 +24,10 @@ function reasonOf(error: unknown): string {
 
 /**
  * Readiness as a cached result: however many ask, the probes run at most once per
- * `refreshAfterMs`, one round at a time, and an answer never waits on a slow probe unless the
- * result it holds is older than `maxAgeMs` (or there is none yet). A probe that fails or does
- * not answer within `timeoutMs` is failing; why goes to the log, once per change, not to the
- * answer.
+ * `refreshAfterMs`, one round at a time. A "ready" answer never waits on a slow probe unless
+ * the result it holds is older than `maxAgeMs` (or there is none yet). A probe that fails or
+ * does not answer within `timeoutMs` is failing; why goes to the log, once per change, not to
+ * the answer.
  */
 export function createReadiness(
   probes: Record<string, Probe>,
@@ -80,8 +80,13 @@ export function createReadiness(
 
   return {
     async check(): Promise<ReadinessResult> {
-      if (!last || Date.now() - last.at > maxAgeMs) return refresh();
-      if (Date.now() - last.at > refreshAfterMs) void refresh();
+      const age = last ? Date.now() - last.at : Number.POSITIVE_INFINITY;
+      if (!last || age > maxAgeMs) return refresh();
+      if (age >= refreshAfterMs) {
+        // "Not ready" is checked again before it is repeated, so a recovery shows at once.
+        if (!last.result.ready) return refresh();
+        void refresh();
+      }
       return last.result;
     },
   };
