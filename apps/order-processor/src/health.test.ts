@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHealthServer, type HealthDeps } from './health.js';
+import { emptyCounts } from './batch.js';
 import type { ProcessorStatus } from './processor.js';
 
-const totals = { completed: 0, failed: 0, poison: 0, rejected: 0 };
+const totals = { ...emptyCounts(), republished: 0 };
 const running: ProcessorStatus = { state: 'running', since: 'now', inFlight: 0, totals };
 
 let close: (() => Promise<void>) | undefined;
@@ -12,12 +13,13 @@ afterEach(async () => {
   close = undefined;
 });
 
-async function serve(deps: Partial<HealthDeps>) {
+async function serve(deps: Partial<HealthDeps>, ping?: HealthDeps['ping']) {
   const server = createHealthServer({
     status: () => running,
     checkDatabase: async () => undefined,
     identity: { service: 'order-processor', buildId: 'test' },
     ...deps,
+    ...(ping ? { ping } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   close = () => new Promise((resolve) => server.close(() => resolve()));
@@ -87,5 +89,55 @@ describe('health server', () => {
       body: { error: { code: 'not_found', message: 'no such endpoint' } },
     });
     expect((await get('/health/ready', 'POST')).status).toBe(405);
+  });
+
+  it('pings the database once for 50 simultaneous hits, and not again for a while', async () => {
+    let pings = 0;
+    const get = await serve({
+      checkDatabase: async () => {
+        pings += 1;
+      },
+    });
+    const replies = await Promise.all(Array.from({ length: 50 }, () => get('/health/ready')));
+    expect(replies.map((r) => r.status)).toEqual(Array(50).fill(200));
+    for (let i = 0; i < 10; i++) expect((await get('/health/ready')).status).toBe(200);
+    expect(pings).toBe(1);
+  });
+
+  it('keeps answering ready, at once, while a ping is slow', async () => {
+    let release = (): void => undefined;
+    let slow = false;
+    let pings = 0;
+    const get = await serve(
+      {
+        checkDatabase: () => {
+          pings += 1;
+          return slow ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+        },
+      },
+      { refreshAfterMs: 0 },
+    );
+    expect((await get('/health/ready')).status).toBe(200);
+    slow = true;
+    const during = await Promise.all(Array.from({ length: 20 }, () => get('/health/ready')));
+    expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(pings).toBe(2); // one ping in flight, however many ask
+    release();
+  });
+
+  it('checks a failed ping again before answering, so a recovery shows at once', async () => {
+    let up = false;
+    const get = await serve(
+      {
+        checkDatabase: () =>
+          up
+            ? Promise.resolve()
+            : Promise.reject(Object.assign(new Error(), { code: 'ETIMEDOUT' })),
+      },
+      { refreshAfterMs: 0 },
+    );
+    expect((await get('/health/ready')).status).toBe(503);
+    up = true;
+    expect((await get('/health/ready')).status).toBe(200);
   });
 });
