@@ -5,6 +5,7 @@ import { createSqsClient } from '@echobase/infra/queue';
 import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
 import { createApp } from './app.js';
 import { type Env, readEnv } from './env.js';
+import { keepServing } from './http/last-resort.js';
 import { createHttpServer } from './http/server.js';
 
 /** Wires the API gateway: settings → secrets → clients → app → server, and SIGTERM. */
@@ -14,6 +15,7 @@ async function main(env: Env): Promise<void> {
     level: env.LOG_LEVEL,
     base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
   });
+  keepServing(logger);
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
   const [login, jwtSecret] = await Promise.all([

@@ -38,6 +38,15 @@ async function main(env: Env): Promise<void> {
     level: env.LOG_LEVEL,
     base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
   });
+  // The last resort (as the API's http/last-resort.ts): what nothing else caught is logged and
+  // the processor carries on. A batch it interrupted is received again once its visibility
+  // timeout passes, and each order is written once however often it is delivered.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; still consuming');
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection; still consuming');
+  });
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
   const login = await secrets
