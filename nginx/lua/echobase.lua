@@ -58,6 +58,9 @@ end
 local STATE_NAME = 'active-colour'
 local state_file
 local state_dir_fd = -1
+-- The SHA-1 of the admin API's bearer token, read by the master at start (the file is readable
+-- by the master's user only) and inherited by the workers; nil when it could not be read.
+local admin_token_digest
 -- peers[colour][service] = { host, port, addr }; addr is the IP to connect to (nil: unknown).
 local peers = {}
 -- Peers whose host is a name, not an IP (the docker runtime's container names).
@@ -86,16 +89,19 @@ local function error_body(code, message)
   )
 end
 
--- Sends a whole JSON response and ends the request, from any phase.
+-- Sends a whole JSON response and ends the request, from any phase. With its length, not
+-- chunked: it is one short write.
 local function respond(status, body, headers)
+  local text = body .. '\n'
   ngx.status = status
   ngx.header['Content-Type'] = 'application/json'
+  ngx.header['Content-Length'] = #text
   if headers then
     for name, value in pairs(headers) do
       ngx.header[name] = value
     end
   end
-  ngx.say(body)
+  ngx.print(text)
   return ngx.exit(ngx.HTTP_OK)
 end
 
@@ -166,9 +172,29 @@ end
 
 -- Start ----------------------------------------------------------------------------------------
 
--- init_by_lua (nginx's master, also under `nginx -t`): the peers, and the persisted colour.
--- opts = { state_dir = '/path', peers = { blue = { api = 'host:port', frontend = … }, green = … } }
+-- The token is the file's only content (surrounding whitespace ignored); at least 32
+-- characters, so a truncated or placeholder file never opens the admin API.
+local function read_admin_token_digest(path)
+  local file, err = io.open(path, 'r')
+  if not file then
+    ngx.log(ngx.ERR, 'echobase: the admin API will refuse every call: ', err)
+    return nil
+  end
+  local token = (file:read('*a') or ''):match('^%s*(%S+)%s*$')
+  file:close()
+  if not token or #token < 32 then
+    ngx.log(ngx.ERR, 'echobase: the admin API will refuse every call: ', path, ' holds no token')
+    return nil
+  end
+  return ngx.sha1_bin(token)
+end
+
+-- init_by_lua (nginx's master, also under `nginx -t`): the peers, the admin token, and the
+-- persisted colour.
+-- opts = { state_dir = '/path', admin_token_file = '/path',
+--          peers = { blue = { api = 'host:port', frontend = … }, green = … } }
 function M.init(opts)
+  admin_token_digest = read_admin_token_digest(opts.admin_token_file)
   state_file = opts.state_dir .. '/' .. STATE_NAME
   state_dir_fd = C.open(opts.state_dir, O_RDONLY)
   if state_dir_fd < 0 then
@@ -292,7 +318,7 @@ end
 function M.route(service, fixed)
   local colour = fixed or dict:get(ACTIVE)
   if not colour then
-    return respond(503, error_body('no_active_colour', 'No colour is deployed yet'))
+    return respond(503, error_body('unavailable', 'No colour is deployed yet'))
   end
   ngx.var.echobase_colour = colour
   dict:incr(KEY[colour].in_flight, 1, 0)
@@ -328,7 +354,60 @@ function M.log()
   end
 end
 
+-- nginx's own errors ---------------------------------------------------------------------------
+
+-- The error_page statuses, as the API answers them (packages/infra/src/errors: same codes, same
+-- envelope). 414 and 494 (line or headers too long) arrive here as 400 (error_page =400).
+local NGINX_ERRORS = {
+  [400] = { 'bad_request', 'the request is malformed, or its line or headers are too long' },
+  [404] = { 'not_found', 'not found' },
+  [413] = { 'payload_too_large', 'the request body is too large' },
+  [500] = { 'internal', 'internal error' },
+  [502] = { 'unavailable', '%s is not answering' },
+  [503] = { 'unavailable', '%s is not available' },
+  [504] = { 'unavailable', '%s did not answer in time' },
+}
+
+-- content_by_lua of the error_page location: $status is the error nginx is answering.
+function M.nginx_error()
+  local status = tonumber(ngx.var.status) or 500
+  local known = NGINX_ERRORS[status] or NGINX_ERRORS[500]
+  local colour = ngx.var.echobase_colour
+  local message = known[2]:format(colour ~= '' and colour or 'the service')
+  return respond(status, error_body(known[1], message))
+end
+
 -- Admin ----------------------------------------------------------------------------------------
+
+-- The admin API answers the echobase CLI, never a web page: a browser marks what a page makes
+-- it send with Origin (every cross-origin request, every POST) or Sec-Fetch-Site (every request
+-- of current browsers, DNS-rebound pages included); the CLI sends neither. Then the token, and
+-- (for the switch) a JSON body: a non-simple request that no form or simple request can be.
+local function authorize()
+  if ngx.var.http_origin or ngx.var.http_sec_fetch_site then
+    respond(403, error_body('forbidden', 'the admin API does not answer web pages'))
+    return false
+  end
+  if not admin_token_digest then
+    respond(
+      503,
+      error_body('unavailable', 'nginx started without its admin token; see its error log')
+    )
+    return false
+  end
+  local given = (ngx.var.http_authorization or ''):match('^[Bb]earer +(%S+) *$')
+  -- Digests are compared, not tokens: how long a comparison takes then tells a caller nothing
+  -- about how much of a guess is right.
+  if not given or ngx.sha1_bin(given) ~= admin_token_digest then
+    respond(
+      401,
+      error_body('unauthenticated', 'the admin token is missing or wrong (Authorization: Bearer)'),
+      { ['WWW-Authenticate'] = 'Bearer' }
+    )
+    return false
+  end
+  return true
+end
 
 local function allow(method)
   if ngx.req.get_method() == method then
@@ -340,7 +419,7 @@ end
 
 -- GET /state
 function M.admin_state()
-  if not allow('GET') then
+  if not authorize() or not allow('GET') then
     return
   end
   local colours = {}
@@ -365,12 +444,8 @@ function M.admin_state()
   )
 end
 
--- The colour a switch asks for: ?colour=green, or a JSON body {"colour":"green"}.
+-- The colour a switch asks for: a JSON body {"colour":"green"}.
 local function requested_colour()
-  local colour = ngx.var.arg_colour
-  if colour then
-    return colour
-  end
   ngx.req.read_body()
   local body = ngx.req.get_body_data()
   return body and body:match('^%s*{.*"colour"%s*:%s*"([^"]*)".*}%s*$')
@@ -378,8 +453,15 @@ end
 
 -- POST /switch: persist, then route. A failed write leaves the dict (and traffic) unchanged.
 function M.admin_switch()
-  if not allow('POST') then
+  if not authorize() or not allow('POST') then
     return
+  end
+  local content_type = (ngx.var.content_type or ''):lower()
+  if not content_type:match('^application/json *;') and content_type ~= 'application/json' then
+    return respond(
+      415,
+      error_body('unsupported_media_type', 'send {"colour":"blue"|"green"} as application/json')
+    )
   end
   local colour = requested_colour()
   if not IS_COLOUR[colour] then
@@ -420,16 +502,10 @@ function M.admin_switch()
   )
 end
 
--- GET /health
+-- GET /health: open to any local caller, so it says nothing a production answer does not
+-- (X-Echobase-Colour names the active colour).
 function M.admin_health()
-  return respond(
-    200,
-    string.format(
-      '{"status":"ok","nginx":%s,"lua":%d}',
-      json_string(ngx.var.nginx_version),
-      ngx.config.ngx_lua_version
-    )
-  )
+  return respond(200, string.format('{"status":"ok","active":%s}', json_string(dict:get(ACTIVE))))
 end
 
 return M

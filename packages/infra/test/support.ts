@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createConnection } from 'mysql2/promise';
 import type { DbConfig } from '../src/db/index.js';
 import {
@@ -17,7 +18,7 @@ const REQUIRED = [
   'DB_PORT',
   'DB_NAME',
   'DB_SECRET_NAME',
-  'DB_ROOT_SECRET_NAME',
+  'DB_ROOT_CREDENTIALS_FILE',
   'AWS_ENDPOINT_URL',
   'AWS_REGION',
 ];
@@ -36,7 +37,7 @@ export function durableEnv() {
     port: Number(env.DB_PORT),
     database: env.DB_NAME as string,
     appSecret: env.DB_SECRET_NAME as string,
-    rootSecret: env.DB_ROOT_SECRET_NAME as string,
+    rootCredentialsFile: env.DB_ROOT_CREDENTIALS_FILE as string,
     aws: { region: env.AWS_REGION as string, endpoint: env.AWS_ENDPOINT_URL as string },
   };
 }
@@ -53,7 +54,11 @@ export async function readLogin(secretName: string): Promise<DbCredentials> {
 /** A throw-away database, so migration tests never touch orders_db. */
 export async function scratchDatabase(): Promise<{ config: DbConfig; drop: () => Promise<void> }> {
   const env = durableEnv();
-  const root = await readLogin(env.rootSecret);
+  // The root login is the operator's alone: in the 0600 credentials file, never in Secrets Manager.
+  const { dbRootPassword } = JSON.parse(await readFile(env.rootCredentialsFile, 'utf8')) as {
+    dbRootPassword: string;
+  };
+  const root = { username: 'root', password: dbRootPassword };
   const name = `echobase_test_${randomBytes(4).toString('hex')}`;
   const admin = { host: env.host, port: env.port, user: root.username, password: root.password };
   const conn = await createConnection(admin);

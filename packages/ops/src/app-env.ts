@@ -1,11 +1,19 @@
 import { awsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
-import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
+import { envPaths } from './paths.js';
+import {
+  DATABASE_NAME,
+  durableNames,
+  type EnvName,
+  LB_UPSTREAM_ADDRESS,
+  LOOPBACK,
+  PORT_PLAN,
+} from './plan.js';
 
 /**
  * The settings an app (or a test) needs to use an environment's durable layer natively. No
  * password is here: apps read their database login from the secret named in DB_SECRET_NAME.
- * `operator` adds the names of the root and migrator secrets, for tests that create scratch
- * databases.
+ * `operator` adds, for tests that create scratch databases, the migrator secret's name and the
+ * operator's credentials file (mode 0600), the only place the root login is kept.
  */
 export function appEnvironment(env: EnvName, { operator = false } = {}): Record<string, string> {
   const plan = PORT_PLAN[env];
@@ -19,6 +27,8 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     DB_SECRET_NAME: names.secrets.dbApp,
     JWT_SECRET_NAME: names.secrets.jwt,
     ORDER_SIGNING_SECRET_NAME: names.secrets.orderSigning,
+    // X-Forwarded-For is believed only from the address nginx connects from.
+    TRUSTED_PROXIES: LB_UPSTREAM_ADDRESS,
     AWS_REGION: aws.region,
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
@@ -27,7 +37,7 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(operator
       ? {
-          DB_ROOT_SECRET_NAME: names.secrets.dbRoot,
+          DB_ROOT_CREDENTIALS_FILE: envPaths(env).credentials,
           DB_MIGRATOR_SECRET_NAME: names.secrets.dbMigrator,
         }
       : {}),

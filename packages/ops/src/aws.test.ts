@@ -11,4 +11,9 @@ describe('secretValues', () => {
     expect(json('echobase/ci/orders/signing')).toEqual({ signingKey: creds.orderSigningKey });
     expect(json('echobase/ci/lb/admin')).toEqual({ token: creds.lbAdminToken });
   });
+
+  it('keeps the DB root password out of Secrets Manager, where the apps read', () => {
+    expect(Object.keys(values).filter((name) => name.includes('root'))).toEqual([]);
+    expect(Object.values(values).join(' ')).not.toContain(creds.dbRootPassword);
+  });
 });

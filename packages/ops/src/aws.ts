@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -56,7 +57,6 @@ function clientConfig(aws: AwsEndpoint) {
 export function secretValues(env: EnvName, creds: Credentials): Record<string, string> {
   const names = durableNames(env).secrets;
   return {
-    [names.dbRoot]: JSON.stringify({ username: 'root', password: creds.dbRootPassword }),
     [names.dbMigrator]: JSON.stringify({
       username: MIGRATOR_DB_USER,
       password: creds.dbMigratorPassword,
@@ -71,12 +71,15 @@ export function secretValues(env: EnvName, creds: Credentials): Record<string, s
 export interface SeedResult {
   keyCreated: boolean;
   seeded: string[];
+  /** Retired secrets (the DB root login) taken out of the endpoint. */
+  removed: string[];
 }
 
 /**
  * Makes sure the environment's KMS key and secrets exist in the AWS endpoint, creating what is
  * missing (a fresh environment, or an emulator that restarted and lost everything). Secrets that
  * exist are compared, never overwritten: a mismatch is an error an operator must look at.
+ * Retired secrets still there are deleted.
  */
 export async function ensureSecrets(
   env: EnvName,
@@ -122,7 +125,20 @@ export async function ensureSecrets(
         );
       }
     }
-    return { keyCreated, seeded };
+    const removed: string[] = [];
+    for (const name of durableNames(env).retiredSecrets) {
+      const deleted = await sm
+        .send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof ResourceNotFoundException) return false;
+            throw error;
+          },
+        );
+      if (deleted) removed.push(name);
+    }
+    return { keyCreated, seeded, removed };
   } finally {
     kms.destroy();
     sm.destroy();

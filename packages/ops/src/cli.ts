@@ -106,7 +106,11 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
     .description('print the settings apps use to reach the environment (no passwords)')
     .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
     .addOption(new Option('--export', 'prefix each line with export, for eval in a shell'))
-    .option('--operator', 'add the names of the root and migrator secrets (for tests)', false)
+    .option(
+      '--operator',
+      'add the migrator secret and the credentials file that holds the root login (for tests)',
+      false,
+    )
     .action((env: EnvName, opts: { export?: boolean; operator: boolean }) => {
       for (const [key, value] of Object.entries(appEnvironment(env, { operator: opts.operator }))) {
         out.write(`${opts.export ? 'export ' : ''}${key}=${value}\n`);

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -36,6 +38,12 @@ interface ComposeFile {
   networks?: Record<string, { name?: string; external?: boolean }>;
   volumes?: Record<string, { name?: string }>;
 }
+
+/** What the CLI puts in compose's process environment (never in a file). */
+const SECRETS = {
+  MARIADB_ROOT_PASSWORD: 'not-a-real-password',
+  LB_ADMIN_TOKEN: 'not-a-real-token',
+};
 
 const COMPOSE_FILES = [
   'durable/docker-compose.yml',
@@ -181,9 +189,12 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
     );
   });
 
-  it('takes the MariaDB root password from the process environment, and requires it', () => {
+  it('takes the MariaDB root password and the LB admin token from the process environment, and requires them', () => {
     expect(service(file, 'mariadb').environment?.MARIADB_ROOT_PASSWORD).toMatch(
       /^\$\{MARIADB_ROOT_PASSWORD:\?.+\}$/,
+    );
+    expect(service(file, 'nginx').environment?.LB_ADMIN_TOKEN).toMatch(
+      /^\$\{LB_ADMIN_TOKEN:\?.+\}$/,
     );
   });
 
@@ -196,7 +207,7 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
   it.each(ENVIRONMENTS)('renders for %s with the plan ports and names', (env) => {
     const config = composeConfig(
       ['--env-file', `durable/.env.${env}`, '-f', 'durable/docker-compose.yml'],
-      { MARIADB_ROOT_PASSWORD: 'not-a-real-password' },
+      SECRETS,
     );
     const names = durableNames(env);
     for (const name of services) {
@@ -226,7 +237,7 @@ describe('the load balancer in docker', { timeout: 30_000 }, () => {
     (env, colour) => {
       const durable = composeConfig(
         ['--env-file', `durable/.env.${env}`, '-f', 'durable/docker-compose.yml'],
-        { MARIADB_ROOT_PASSWORD: 'not-a-real-password' },
+        SECRETS,
       );
       const stack = renderColour(env, colour);
       const lb = service(durable, 'nginx').environment ?? {};
@@ -342,6 +353,8 @@ describe('colour stacks', { timeout: 30_000 }, () => {
         expect(e.DB_SECRET_NAME, name).toBe(names.secrets.dbApp);
         expect(e.JWT_SECRET_NAME, name).toBe(names.secrets.jwt);
         expect(e.ORDER_SIGNING_SECRET_NAME, name).toBe(names.secrets.orderSigning);
+        // The apps trust X-Forwarded-For only from the durable load balancer.
+        expect(e.TRUSTED_PROXIES, name).toBe(names.container('nginx'));
         expect(e.AWS_ENDPOINT_URL, name).toBe(`http://${names.container('aws')}:5000`);
         expect(e.ORDERS_QUEUE_URL?.split('/').at(-1), name).toBe(colourNames(env, colour).queue);
       }
@@ -428,6 +441,44 @@ describe('images', () => {
   it('builds the nginx image from a pinned base', () => {
     const from = read('nginx/Dockerfile').match(/^FROM\s+(\S+)/m)?.[1] ?? '';
     expect(isPinned(from), from).toBe(true);
+  });
+
+  it('hands nginx the admin token in a file only its user reads, not in its environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echobase-entrypoint-'));
+    try {
+      // A stand-in nginx that reports what it was given.
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(
+        join(dir, 'bin', 'nginx'),
+        '#!/bin/sh\necho "token-env=$(printenv LB_ADMIN_TOKEN || echo unset)"\nstat -c "mode=%a" "$NGINX_ADMIN_TOKEN_FILE"\n',
+        { mode: 0o755 },
+      );
+      const values = Object.fromEntries(
+        [...read('nginx/echobase.conf.template').matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map(
+          ([, name]) => [name as string, 'x'],
+        ),
+      );
+      const token = 'a'.repeat(43);
+      const result = spawnSync('sh', [`${root}nginx/docker-entrypoint.sh`], {
+        encoding: 'utf8',
+        env: {
+          ...values,
+          PATH: `${dir}/bin:${process.env.PATH}`,
+          NGINX_TEMPLATE: `${root}nginx/echobase.conf.template`,
+          NGINX_CONF: join(dir, 'nginx.conf'),
+          NGINX_STATE_DIR: join(dir, 'state'),
+          NGINX_USER: 'root',
+          NGINX_ADMIN_TOKEN_FILE: join(dir, 'run', 'admin-token'),
+          LB_ADMIN_TOKEN: token,
+        },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('token-env=unset\nmode=600\n');
+      expect(readFileSync(join(dir, 'run', 'admin-token'), 'utf8').trim()).toBe(token);
+      expect(readFileSync(join(dir, 'nginx.conf'), 'utf8')).not.toContain(token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fills every placeholder of the nginx template in the image entrypoint', () => {

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateCredentials, writeCredentials } from './credentials.js';
 import { OpsError, UsageError } from './errors.js';
 import {
   describeSwitch,
@@ -9,6 +13,9 @@ import {
   registerLbCommands,
   switchColour,
 } from './lb.js';
+import { envPaths } from './paths.js';
+
+const TOKEN = 'test-admin-token';
 
 const STATE: LbState = {
   active: 'blue',
@@ -27,13 +34,26 @@ const json = (status: number, body: unknown) =>
 
 /** A fetch that records its calls and answers with `answer`. */
 function fakeFetch(answer: (url: string, init?: RequestInit) => Response | Promise<Response>) {
-  const calls: { url: string; method?: string; body?: unknown }[] = [];
+  const calls: {
+    url: string;
+    method?: string;
+    body?: unknown;
+    headers?: RequestInit['headers'];
+  }[] = [];
   const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(input), method: init?.method, body: init?.body });
+    calls.push({
+      url: String(input),
+      method: init?.method,
+      body: init?.body,
+      headers: init?.headers,
+    });
     return answer(String(input), init);
   }) as typeof globalThis.fetch;
   return { fetch, calls };
 }
+
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** What undici throws when nothing listens. */
 function refused(): never {
@@ -61,7 +81,7 @@ async function runCommands(args: string[], fetch: typeof globalThis.fetch) {
     writeOut: () => {},
     writeErr: () => {},
   });
-  registerLbCommands(program, out.stream, collector().stream, { fetch });
+  registerLbCommands(program, out.stream, collector().stream, { fetch, token: TOKEN });
   await program.parseAsync(args, { from: 'user' });
   return out.text();
 }
@@ -69,24 +89,52 @@ async function runCommands(args: string[], fetch: typeof globalThis.fetch) {
 describe('load balancer client', () => {
   it("reads the state from the environment's admin port", async () => {
     const { fetch, calls } = fakeFetch(() => json(200, STATE));
-    expect(await lbState('ci', { fetch })).toEqual(STATE);
+    expect(await lbState('ci', { fetch, token: TOKEN })).toEqual(STATE);
     expect(calls).toMatchObject([{ url: 'http://127.0.0.1:8189/state', method: 'GET' }]);
   });
 
   it('posts the colour to /switch and returns the active and previous colours', async () => {
     const { fetch, calls } = fakeFetch(() => json(200, { active: 'green', previous: 'blue' }));
-    expect(await switchColour('devlocal', 'green', { fetch })).toEqual({
+    expect(await switchColour('devlocal', 'green', { fetch, token: TOKEN })).toEqual({
       active: 'green',
       previous: 'blue',
     });
-    expect(calls).toEqual([
+    expect(calls).toMatchObject([
       { url: 'http://127.0.0.1:8089/switch', method: 'POST', body: '{"colour":"green"}' },
     ]);
   });
 
+  it('sends the admin token as a bearer token, and the switch as JSON', async () => {
+    const { fetch, calls } = fakeFetch((url) =>
+      url.endsWith('/state') ? json(200, STATE) : json(200, { active: 'green', previous: 'blue' }),
+    );
+    await lbState('ci', { fetch, token: TOKEN });
+    await switchColour('ci', 'green', { fetch, token: TOKEN });
+    expect(new Headers(calls[0]?.headers).get('authorization')).toBe(`Bearer ${TOKEN}`);
+    const posted = new Headers(calls[1]?.headers);
+    expect(posted.get('authorization')).toBe(`Bearer ${TOKEN}`);
+    expect(posted.get('content-type')).toBe('application/json');
+  });
+
+  it("takes the token from the environment's credentials file, and says when there is none", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'echobase-lb-'));
+    dirs.push(root);
+    const { fetch, calls } = fakeFetch(() => json(200, STATE));
+    await expect(lbState('ci', { fetch, root })).rejects.toThrow(
+      new OpsError('ci has no credentials file; set it up first: ./durable/setup.sh ci'),
+    );
+    expect(calls).toEqual([]);
+    const creds = generateCredentials();
+    await writeCredentials(envPaths('ci', root).credentials, creds);
+    await lbState('ci', { fetch, root });
+    expect(new Headers(calls[0]?.headers).get('authorization')).toBe(
+      `Bearer ${creds.lbAdminToken}`,
+    );
+  });
+
   it('says how to start a load balancer that is not running', async () => {
     const { fetch } = fakeFetch(refused);
-    await expect(lbState('ci', { fetch })).rejects.toThrow(
+    await expect(lbState('ci', { fetch, token: TOKEN })).rejects.toThrow(
       new OpsError('the load balancer of ci is not running: ./durable/setup.sh ci'),
     );
   });
@@ -97,21 +145,21 @@ describe('load balancer client', () => {
         error: { code: 'not_persisted', message: 'could not persist the active colour: EACCES' },
       }),
     );
-    await expect(switchColour('ci', 'green', { fetch })).rejects.toThrow(
+    await expect(switchColour('ci', 'green', { fetch, token: TOKEN })).rejects.toThrow(
       'the load balancer of ci refused the switch to green: could not persist the active colour: EACCES',
     );
   });
 
   it('names the status when a refusal has no error envelope', async () => {
     const { fetch } = fakeFetch(() => new Response('<html>', { status: 404 }));
-    await expect(lbState('ci', { fetch })).rejects.toThrow(
+    await expect(lbState('ci', { fetch, token: TOKEN })).rejects.toThrow(
       'the load balancer of ci refused the state request: HTTP 404',
     );
   });
 
   it('refuses an answer that is not the admin API', async () => {
     const { fetch } = fakeFetch(() => json(200, { active: 'purple' }));
-    await expect(lbState('ci', { fetch })).rejects.toThrow(
+    await expect(lbState('ci', { fetch, token: TOKEN })).rejects.toThrow(
       'the load balancer of ci gave an unexpected answer to the state request (http://127.0.0.1:8189/state)',
     );
   });
@@ -123,7 +171,7 @@ describe('load balancer client', () => {
           init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
         ),
     );
-    await expect(lbState('ci', { fetch, timeoutMs: 20 })).rejects.toThrow(
+    await expect(lbState('ci', { fetch, token: TOKEN, timeoutMs: 20 })).rejects.toThrow(
       'the load balancer of ci did not answer the state request within 0.02 s',
     );
   });

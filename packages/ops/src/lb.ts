@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { readCredentials } from './credentials.js';
 import { messageOf, OpsError } from './errors.js';
+import { envPaths } from './paths.js';
 import { COLOURS, type Colour, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
 import { colourArgument, envOption } from './stack-cli.js';
 
@@ -8,6 +10,8 @@ import { colourArgument, envOption } from './stack-cli.js';
  * The load balancer's admin API (nginx/lua/echobase.lua), on the environment's loopback admin
  * port in both runtimes: the active colour, the switch, and per-colour traffic counters. The
  * switch is a write to nginx's shared memory, persisted to a state file; nginx never reloads.
+ * Every call carries the environment's admin token (Authorization: Bearer), read from its
+ * credentials file rather than Secrets Manager, so a switch works while the AWS endpoint is down.
  */
 
 const countersSchema = z.object({
@@ -35,10 +39,24 @@ export interface LbClientOptions {
   /** For tests; the global fetch by default. */
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The admin token; by default the one in the environment's credentials file. */
+  token?: string;
+  /** The checkout whose .echobase/<env>/credentials.json holds the token (tests). */
+  root?: string;
 }
 
 export function lbAdminUrl(env: EnvName): string {
   return `http://${LOOPBACK}:${PORT_PLAN[env].durable.lbAdmin}`;
+}
+
+async function adminToken(env: EnvName, options: LbClientOptions): Promise<string> {
+  if (options.token !== undefined) return options.token;
+  const creds = await readCredentials(envPaths(env, options.root).credentials);
+  if (!creds)
+    throw new OpsError(
+      `${env} has no credentials file; set it up first: ./durable/setup.sh ${env}`,
+    );
+  return creds.lbAdminToken;
 }
 
 function causeCode(error: unknown): string | undefined {
@@ -56,10 +74,13 @@ async function admin<T>(
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const url = `${lbAdminUrl(env)}${path}`;
+  const headers = { ...(init.headers as Record<string, string>) };
+  headers.authorization = `Bearer ${await adminToken(env, options)}`;
   let res: Response;
   try {
     res = await (options.fetch ?? fetch)(url, {
       ...init,
+      headers,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {

@@ -86,6 +86,12 @@ export const DEV_QUEUE = 'echobase-devlocal-dev-orders';
 
 /** Every host address the stacks bind to natively; the admin listener never leaves loopback. */
 export const LOOPBACK = '127.0.0.1';
+/**
+ * Natively, nginx connects to the colours from this loopback address (proxy_bind; Linux routes
+ * all of 127/8 to lo) and the apps trust X-Forwarded-For from it alone (TRUSTED_PROXIES): a
+ * client reaching an app's own port on 127.0.0.1 cannot forge its address.
+ */
+export const LB_UPSTREAM_ADDRESS = '127.0.0.2';
 
 export const DATABASE_NAME = 'orders_db';
 export const APP_DB_USER = 'app_user';
@@ -110,14 +116,20 @@ export function durableNames(env: EnvName) {
     container: (service: string) => `${prefix}-${service}`,
     volume: (service: string) => `${prefix}-${service}-data`,
     kmsAlias: `alias/echobase-${env}`,
+    /**
+     * What the apps may read. The MariaDB root login is not here: the AWS endpoint cannot keep
+     * one secret from the apps (moto has no IAM), so root stays in the operator's 0600
+     * credentials file only (DB_ROOT_CREDENTIALS_FILE for operator tools).
+     */
     secrets: {
-      dbRoot: `echobase/${env}/db/root`,
       dbMigrator: `echobase/${env}/db/migrator`,
       dbApp: `echobase/${env}/db/app`,
       jwt: `echobase/${env}/jwt`,
       orderSigning: `echobase/${env}/orders/signing`,
       lbAdmin: `echobase/${env}/lb/admin`,
     },
+    /** Stored by earlier versions; setup removes them from an endpoint that still has them. */
+    retiredSecrets: [`echobase/${env}/db/root`],
   } as const;
 }
 

@@ -40,6 +40,7 @@ export async function provision(
       [
         r.keyCreated ? 'created the KMS key' : '',
         r.seeded.length > 0 ? `${verb} ${r.seeded.length} secrets` : 'all secrets present',
+        r.removed.length > 0 ? `removed ${r.removed.join(', ')} (operator only)` : '',
       ]
         .filter(Boolean)
         .join(', '),
@@ -66,7 +67,11 @@ export async function provision(
   );
   return {
     changed:
-      seed.keyCreated || seed.seeded.length > 0 || bootstrap.needed || migrated.applied.length > 0,
+      seed.keyCreated ||
+      seed.seeded.length > 0 ||
+      seed.removed.length > 0 ||
+      bootstrap.needed ||
+      migrated.applied.length > 0,
     seededSecrets: seed.seeded,
     appliedMigrations: migrated.applied,
     products: verified.products,

@@ -1,14 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
+  CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
+  ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
 import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
 import { envPaths } from '../src/paths.js';
 import { durableNames, PORT_PLAN } from '../src/plan.js';
-import { cli, ROOT } from './support.js';
+import { cli, ROOT, sql } from './support.js';
 
 /**
  * An environment set up before the order signing key and the admin token existed upgrades in
@@ -54,5 +56,30 @@ describe('credentials of an existing environment (native, ci)', () => {
     const again = await cli(['durable', 'setup', 'ci']);
     expect(again.stderr).toMatch(/all secrets present/);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(upgraded);
+  });
+
+  it('keeps the DB root login out of the AWS endpoint the apps read, even one that had it', async () => {
+    const rootSecret = 'echobase/ci/db/root';
+    const { dbRootPassword } = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+    // An endpoint seeded by an earlier version holds the root login.
+    await sm
+      .send(
+        new CreateSecretCommand({
+          Name: rootSecret,
+          SecretString: JSON.stringify({ username: 'root', password: dbRootPassword }),
+        }),
+      )
+      .catch(() => {});
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stderr).toMatch(/removed echobase\/ci\/db\/root/);
+    await expect(secret(rootSecret)).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    // Operators still reach MariaDB as root, from the credentials file.
+    const operator = await cli(['durable', 'env', 'ci', '--operator']);
+    expect(operator.stdout).toContain(`DB_ROOT_CREDENTIALS_FILE=${file}\n`);
+    expect(operator.stdout).not.toContain(dbRootPassword);
+    const grants = await sql<Record<string, string>>('ci', 'SHOW GRANTS', [], 'dbRoot');
+    expect(Object.values(grants[0] ?? {}).join()).toMatch(/ALL PRIVILEGES ON \*\.\*/);
   });
 });

@@ -31,7 +31,7 @@ describe('durable layer (native, ci)', () => {
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stderr).toMatch(/mariadb\s+created its data folder/);
-    expect(setup.stderr).toMatch(/secrets\s+created the KMS key, stored 6 secrets/);
+    expect(setup.stderr).toMatch(/secrets\s+created the KMS key, stored 5 secrets/);
     expect(setup.stderr).toContain(`migrations applied ${migrations.join(', ')}`);
     expect(setup.stderr).toMatch(/durable layer ci is up/);
 
@@ -62,7 +62,9 @@ describe('durable layer (native, ci)', () => {
     // Production answers through nginx with the placeholder's clear 503 until a colour exists.
     const res = await fetch(`http://127.0.0.1:${PORT_PLAN.ci.durable.lbProduction}/`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { code: 'no_active_colour' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'unavailable', message: 'No colour is deployed yet' },
+    });
   });
 
   it('keeps credentials out of the repo: mode 0600, under the git-ignored state folder', async () => {
@@ -97,7 +99,7 @@ describe('durable layer (native, ci)', () => {
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stderr).toMatch(/aws\s+started/);
-    expect(setup.stderr).toMatch(/re-seeded 6 secrets/);
+    expect(setup.stderr).toMatch(/re-seeded 5 secrets/);
     const after = await pids('ci');
     expect(after.mariadb).toBe(before.mariadb);
     expect(after.nginx).toBe(before.nginx);

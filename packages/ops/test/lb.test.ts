@@ -8,13 +8,15 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { connect } from 'node:net';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCredentials } from '../src/credentials.js';
 import { OpsError, UsageError } from '../src/errors.js';
 import { type LbState, lbState, registerLbCommands, switchColour } from '../src/lb.js';
 import { nativeNginx, nginxSwitchPaths } from '../src/native/nginx.js';
 import { envPaths } from '../src/paths.js';
-import { type Colour, PORT_PLAN } from '../src/plan.js';
+import { type Colour, LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../src/plan.js';
 import { livePid, waitFor } from '../src/process.js';
 import { cli, ROOT } from './support.js';
 
@@ -36,6 +38,9 @@ interface Answer {
   method: string;
   path: string;
   forwardedFor?: string;
+  realIp?: string;
+  /** The address nginx connected from. */
+  remoteAddress?: string;
   requestId?: string;
   body: string;
 }
@@ -65,6 +70,8 @@ class FakeService {
             method: req.method ?? '',
             path: url.pathname,
             forwardedFor: req.headers['x-forwarded-for'] as string | undefined,
+            realIp: req.headers['x-real-ip'] as string | undefined,
+            remoteAddress: req.socket.remoteAddress,
             requestId: req.headers['x-request-id'] as string | undefined,
             body: Buffer.concat(chunks).toString(),
           };
@@ -190,11 +197,45 @@ async function waitForInFlight(colour: Colour, n: number): Promise<LbState> {
   });
 }
 
+const ADMIN = `http://127.0.0.1:${lb.lbAdmin}`;
+let adminToken = '';
+
+/** A request to the admin API as the CLI sends it: the token, and JSON when there is a body. */
+function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${ADMIN}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+}
+
+/** Bytes written as they are on one connection, and nginx's whole answer (it closes after). */
+function raw(
+  port: number,
+  bytes: string,
+): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString();
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body });
+    });
+  });
+}
+
 let stateBefore: string | null = null;
 
 beforeAll(async () => {
   const setup = await cli(['durable', 'setup', 'ci']);
   if (setup.code !== 0) throw new Error(`durable setup ci failed:\n${setup.stderr}`);
+  adminToken = (await readCredentials(envPaths('ci', ROOT).credentials))?.lbAdminToken ?? '';
   // Start from no active colour, on the current config: put back what was there at the end.
   stateBefore = existsSync(stateFile) ? await readFile(stateFile, 'utf8') : null;
   const nginx = await nativeNginx('ci', ROOT);
@@ -214,12 +255,15 @@ afterAll(async () => {
 });
 
 describe('load balancer (native ci nginx, fake colours)', () => {
-  it('answers production with 503 no_active_colour until the first switch', async () => {
-    const res = await send(lb.lbProduction, '/api/v1/products');
+  it('answers production with 503 unavailable until the first switch', async () => {
+    const res = await send(lb.lbProduction, '/api/v1/products', {
+      headers: { 'x-request-id': 'trace-none' },
+    });
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(res.text)).toMatchObject({
-      error: { code: 'no_active_colour', message: 'No colour is deployed yet' },
+    // The API's code for "try again", which the frontend retries.
+    expect(JSON.parse(res.text)).toEqual({
+      error: { code: 'unavailable', message: 'No colour is deployed yet', requestId: 'trace-none' },
     });
     expect(res.headers['x-echobase-colour']).toBeUndefined();
     const state = await lbState('ci');
@@ -235,9 +279,10 @@ describe('load balancer (native ci nginx, fake colours)', () => {
     expect(api.status).toBe(200);
     expect(api.headers['x-echobase-colour']).toBe('blue');
     expect(api.json()).toMatchObject({ colour: 'blue', service: 'api', path: '/api/v1/products' });
-    expect((await send(lb.lbProduction, '/health/ready')).json()).toMatchObject({
+    expect((await send(lb.lbProduction, '/health/live')).json()).toMatchObject({
       colour: 'blue',
       service: 'api',
+      path: '/health/live',
     });
     expect((await send(lb.lbProduction, '/orders')).json()).toMatchObject({
       colour: 'blue',
@@ -278,11 +323,26 @@ describe('load balancer (native ci nginx, fake colours)', () => {
     expect((await lbState('ci')).switchedAt).toBe(state.switchedAt);
   });
 
-  it('overwrites X-Forwarded-For and passes a well-formed X-Request-Id through', async () => {
-    const spoofed = await send(lb.lbProduction, '/api/v1/me', {
-      headers: { 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'trace-lb-1' },
-    });
-    expect(spoofed.json()).toMatchObject({ forwardedFor: '127.0.0.1', requestId: 'trace-lb-1' });
+  it('gives the apps the real client address from its own address, never a forged one', async () => {
+    for (const port of [lb.lbProduction, lb.lbBlue]) {
+      const spoofed = await send(port, '/api/v1/me', {
+        headers: {
+          'x-forwarded-for': '203.0.113.9',
+          'x-real-ip': '203.0.113.10',
+          'x-request-id': 'trace-lb-1',
+        },
+      });
+      expect(spoofed.json(), String(port)).toMatchObject({
+        forwardedFor: '127.0.0.1',
+        realIp: '127.0.0.1',
+        // The address the native apps trust (TRUSTED_PROXIES): only nginx connects from it.
+        remoteAddress: LB_UPSTREAM_ADDRESS,
+        requestId: 'trace-lb-1',
+      });
+    }
+  });
+
+  it('passes a well-formed X-Request-Id through, and mints one otherwise', async () => {
     const minted = (await send(lb.lbProduction, '/api/v1/me')).json().requestId;
     expect(minted).toMatch(/^[0-9a-f]{32}$/);
     const malformed = await send(lb.lbProduction, '/api/v1/me', {
@@ -334,26 +394,22 @@ describe('load balancer (native ci nginx, fake colours)', () => {
   it('rejects a bad colour with 400 and changes nothing', async () => {
     const pids = await nginxPids();
     const file = await readFile(stateFile, 'utf8');
-    const admin = `http://127.0.0.1:${lb.lbAdmin}`;
     const bad = [
-      fetch(`${admin}/switch`, { method: 'POST', body: '{"colour":"purple"}' }),
-      fetch(`${admin}/switch?colour=red`, { method: 'POST' }),
-      fetch(`${admin}/switch`, { method: 'POST', body: 'green' }),
-      fetch(`${admin}/switch`, { method: 'POST', body: '{"colour":null}' }),
-      fetch(`${admin}/switch`, { method: 'POST' }),
+      admin('/switch', { method: 'POST', body: '{"colour":"purple"}' }),
+      admin('/switch?colour=red', { method: 'POST', body: '{}' }),
+      admin('/switch', { method: 'POST', body: 'green' }),
+      admin('/switch', { method: 'POST', body: '{"colour":null}' }),
+      admin('/switch', { method: 'POST', body: '' }),
     ];
     for (const res of await Promise.all(bad)) {
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: { code: 'bad_colour' } });
     }
-    const purple = await fetch(`${admin}/switch`, {
-      method: 'POST',
-      body: '{"colour":"purple"}',
-    });
+    const purple = await admin('/switch', { method: 'POST', body: '{"colour":"purple"}' });
     expect(((await purple.json()) as { error: { message: string } }).error.message).toBe(
       `unknown colour 'purple'; expected {"colour":"blue"} or {"colour":"green"}`,
     );
-    const get = await fetch(`${admin}/switch`);
+    const get = await admin('/switch');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
     await expect(switchColour('ci', 'purple' as Colour)).rejects.toThrow(
@@ -365,14 +421,148 @@ describe('load balancer (native ci nginx, fake colours)', () => {
     expect(await nginxPids()).toEqual(pids);
   });
 
+  it('switches and reports only for a caller with the admin token', async () => {
+    const file = await readFile(stateFile, 'utf8');
+    const json = { 'content-type': 'application/json' };
+    const refused = [
+      fetch(`${ADMIN}/switch`, { method: 'POST', headers: json, body: '{"colour":"blue"}' }),
+      admin('/switch', {
+        method: 'POST',
+        headers: { authorization: 'Bearer not-the-token' },
+        body: '{"colour":"blue"}',
+      }),
+      admin('/switch', {
+        method: 'POST',
+        headers: { authorization: adminToken },
+        body: '{"colour":"blue"}',
+      }),
+      fetch(`${ADMIN}/state`),
+      admin('/state', { headers: { authorization: `Bearer ${adminToken}x` } }),
+    ];
+    for (const res of await Promise.all(refused)) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'unauthenticated' } });
+      expect(text).not.toContain(adminToken);
+    }
+    // A plain health check stays open: it says nothing a production response does not.
+    const health = await fetch(`${ADMIN}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', active: 'green' });
+    expect((await lbState('ci')).active).toBe('green');
+    expect(await readFile(stateFile, 'utf8')).toBe(file);
+  });
+
+  it('refuses what a web page can send, with or without the token', async () => {
+    const file = await readFile(stateFile, 'utf8');
+    const bearer = `Bearer ${adminToken}`;
+    // What a page can make a browser send: a form post, or a fetch that carries its Origin (a
+    // DNS-rebound page is same-origin, and says so in Sec-Fetch-Site).
+    const fromPages: Record<string, string>[] = [
+      { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+      { 'content-type': 'application/json', origin: 'null', authorization: bearer },
+      {
+        'content-type': 'application/json',
+        'sec-fetch-site': 'same-origin',
+        authorization: bearer,
+      },
+    ];
+    for (const headers of fromPages) {
+      const res = await send(lb.lbAdmin, '/switch', {
+        method: 'POST',
+        headers,
+        body: '{"colour":"blue"}',
+      });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'forbidden' } });
+    }
+    // The token in a simple request (no JSON content type) is still not enough.
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data']) {
+      const res = await send(lb.lbAdmin, '/switch', {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: bearer },
+        body: type === 'text/plain' ? '{"colour":"blue"}' : 'colour=blue',
+      });
+      expect(res.status, type).toBe(415);
+      expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    }
+    // A browser's preflight gets no CORS headers, so it never sends the real request.
+    const preflight = await send(lb.lbAdmin, '/switch', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await lbState('ci')).active).toBe('green');
+    expect(await readFile(stateFile, 'utf8')).toBe(file);
+  });
+
+  it("answers nginx's own errors with the API's error envelope", async () => {
+    const envelope = (text: string) =>
+      JSON.parse(text) as { error: { code: string; message: string; requestId: string } };
+    const tooLarge = await send(lb.lbProduction, '/api/v1/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-413' },
+      body: 'x'.repeat(1_100_000),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers['content-type']).toBe('application/json');
+    expect(envelope(tooLarge.text)).toEqual({
+      error: {
+        code: 'payload_too_large',
+        message: 'the request body is too large',
+        requestId: 'trace-413',
+      },
+    });
+    const malformed = [
+      'GET /api/v1/products HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+      `GET /api/v1/products HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`,
+      `GET /api/v1/${'a'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`,
+    ];
+    // The error page's own path is internal: from outside it is a JSON 404 like any other.
+    const internal = await send(lb.lbProduction, '/_echobase/error');
+    expect(internal.status).toBe(404);
+    expect(envelope(internal.text).error.code).toBe('not_found');
+    for (const request of malformed) {
+      const res = await raw(lb.lbProduction, request);
+      expect(res.status, request.slice(0, 40)).toBe(400);
+      expect(res.headers).toContain('content-type: application/json');
+      const { error } = envelope(res.body);
+      expect(error.code).toBe('bad_request');
+      expect(error.requestId).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+
+  it('serves liveness on production and readiness only on the direct listeners', async () => {
+    const ready = await send(lb.lbProduction, '/health/ready', {
+      headers: { 'x-request-id': 'trace-ready' },
+    });
+    expect(ready.status).toBe(404);
+    expect(JSON.parse(ready.text)).toEqual({
+      error: {
+        code: 'not_found',
+        message: 'readiness is served on the direct listeners only',
+        requestId: 'trace-ready',
+      },
+    });
+    expect((await send(lb.lbProduction, '/health/live')).json()).toMatchObject({
+      colour: 'green',
+      service: 'api',
+      path: '/health/live',
+    });
+    expect((await send(lb.lbGreen, '/health/ready')).json()).toMatchObject({
+      colour: 'green',
+      service: 'api',
+      path: '/health/ready',
+    });
+  });
+
   it('answers 500 and keeps routing when it cannot persist a switch', async () => {
     const file = await readFile(stateFile, 'utf8');
     await chmod(stateDir, 0o500);
     try {
-      const res = await fetch(`http://127.0.0.1:${lb.lbAdmin}/switch`, {
-        method: 'POST',
-        body: '{"colour":"blue"}',
-      });
+      const res = await admin('/switch', { method: 'POST', body: '{"colour":"blue"}' });
       expect(res.status).toBe(500);
       expect(await res.json()).toMatchObject({ error: { code: 'not_persisted' } });
     } finally {
@@ -452,7 +642,7 @@ describe('load balancer (native ci nginx, fake colours)', () => {
       expect(down.headers['x-echobase-colour']).toBe('blue');
       expect(JSON.parse(down.text)).toEqual({
         error: {
-          code: 'colour_unavailable',
+          code: 'unavailable',
           message: 'blue is not answering',
           requestId: 'trace-down',
         },

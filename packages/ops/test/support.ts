@@ -48,13 +48,18 @@ export async function pids(env: EnvName): Promise<Record<string, number | null>>
 }
 
 export async function readLogin(env: EnvName, which: 'dbApp' | 'dbRoot') {
+  if (which === 'dbRoot') {
+    // Only the operator's credentials file holds the root login, never the AWS endpoint.
+    const creds = JSON.parse(await credentialsFile(env)) as { dbRootPassword: string };
+    return { username: 'root', password: creds.dbRootPassword };
+  }
   const reader = createSecretsReader({
     ...awsEndpoint(PORT_PLAN[env].durable.aws),
     credentials: EMULATOR_CREDENTIALS,
     retries: 1,
   });
   try {
-    return await reader.getJson(durableNames(env).secrets[which], dbCredentialsSchema);
+    return await reader.getJson(durableNames(env).secrets.dbApp, dbCredentialsSchema);
   } finally {
     reader.close();
   }

@@ -61,7 +61,7 @@ describe('docker runtime', () => {
     expect(calls.map((c) => c.args.slice(0, 2))).toEqual([['volume', 'inspect']]);
   });
 
-  it('passes the root password to compose in the environment, never in arguments', async () => {
+  it('passes the root password and the admin token to compose in the environment, never in arguments', async () => {
     const ctx = await context();
     const creds = generateCredentials();
     await writeCredentials(ctx.paths.credentials, creds);
@@ -69,8 +69,12 @@ describe('docker runtime', () => {
     await expect(dockerSetup(ctx, docker)).rejects.toThrow('stop here');
     const up = calls.find((c) => c.args.includes('up'));
     expect(up?.args.slice(-3)).toEqual(['up', '-d', '--wait']);
-    expect(up?.env).toEqual({ MARIADB_ROOT_PASSWORD: creds.dbRootPassword });
+    expect(up?.env).toEqual({
+      MARIADB_ROOT_PASSWORD: creds.dbRootPassword,
+      LB_ADMIN_TOKEN: creds.lbAdminToken,
+    });
     expect(up?.args.join(' ')).not.toContain(creds.dbRootPassword);
+    expect(up?.args.join(' ')).not.toContain(creds.lbAdminToken);
   });
 
   it('keeps volumes on teardown unless asked', async () => {

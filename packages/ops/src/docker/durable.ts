@@ -29,10 +29,13 @@ export const execDocker: DockerExec = async (args, env) => {
 };
 
 /**
- * Compose interpolates every variable for every command, so `ps` and `down` need the root
- * password variable set too; they never use its value.
+ * Compose interpolates every variable for every command, so `ps` and `down` need the secret
+ * variables set too; they never use their values.
  */
-const NOT_STARTING = { MARIADB_ROOT_PASSWORD: 'unused-by-this-command' };
+const NOT_STARTING = {
+  MARIADB_ROOT_PASSWORD: 'unused-by-this-command',
+  LB_ADMIN_TOKEN: 'unused-by-this-command',
+};
 
 /** `docker compose` pointed at the environment's durable project, env file and compose file. */
 export function composeArgs(
@@ -78,10 +81,13 @@ export async function dockerSetup(
     creds = generateCredentials();
     await writeCredentials(ctx.paths.credentials, creds);
   }
-  const rootPassword = { MARIADB_ROOT_PASSWORD: creds.dbRootPassword };
+  const secrets = {
+    MARIADB_ROOT_PASSWORD: creds.dbRootPassword,
+    LB_ADMIN_TOKEN: creds.lbAdminToken,
+  };
   await ctx.report.step(
     'compose',
-    () => docker(composeArgs(ctx, 'up', '-d', '--wait'), rootPassword),
+    () => docker(composeArgs(ctx, 'up', '-d', '--wait'), secrets),
     () => `project ${durableNames(ctx.env).composeProject} up`,
   );
   const result = await provision(

@@ -12,7 +12,7 @@ import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
-import { nginxService } from './nginx.js';
+import { nginxService, writeNginxAdminToken } from './nginx.js';
 import type { NativeService, ServiceStatus } from './service.js';
 
 export interface NativeContext {
@@ -75,6 +75,10 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   for (const [i, service] of all.entries()) {
     const { state, pid } = states[i] ?? { state: 'missing', pid: null };
     const where = `127.0.0.1:${service.ports[0]}`;
+    // nginx's master reads the admin token when it starts (credentials exist by now: mariadb,
+    // first in the list, created them if they were missing).
+    if (service.service === 'nginx' && creds)
+      await writeNginxAdminToken(ctx.paths.nginx.prefix, creds.lbAdminToken);
     if (state === 'running' && pid !== null) {
       ctx.report.line(`  ${service.service.padEnd(10)} already running, pid ${pid} on ${where}`);
       actions.push({ service: service.service, action: 'running', pid });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { PORT_PLAN } from '../plan.js';
+import { LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../plan.js';
 import { nginxValues } from './nginx.js';
 import { renderTemplate } from './nginx-config.js';
 
@@ -48,12 +48,24 @@ describe('nginx config template', () => {
     expect(devlocal).toContain(`api = '127.0.0.1:${PORT_PLAN.devlocal.colours.blue.api}'`);
   });
 
-  it('overwrites X-Forwarded-For, never appends to it (the API trusts it from loopback)', async () => {
+  it('overwrites the client address headers, and connects to the apps from the address they trust', async () => {
     const template = await readFile(
       new URL('../../../../nginx/echobase.conf.template', import.meta.url),
       'utf8',
     );
     expect(template).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(template).toMatch(/proxy_set_header X-Real-IP \$remote_addr;/);
     expect(template).not.toMatch(/proxy_add_x_forwarded_for/);
+    const conf = renderTemplate(template, nginxValues(PORT_PLAN.ci.durable, '/state/nginx'));
+    expect(conf).toContain(`proxy_bind ${LB_UPSTREAM_ADDRESS};`);
+  });
+
+  it('reads the admin token from a file in the prefix, never from the config', async () => {
+    const template = await readFile(
+      new URL('../../../../nginx/echobase.conf.template', import.meta.url),
+      'utf8',
+    );
+    const conf = renderTemplate(template, nginxValues(PORT_PLAN.ci.durable, '/state/nginx'));
+    expect(conf).toContain("admin_token_file = '/state/nginx/conf/admin-token'");
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { findCommand } from '../deps.js';
@@ -10,6 +10,7 @@ import {
   type DurablePorts,
   type EnvName,
   type EnvPlan,
+  LB_UPSTREAM_ADDRESS,
   LOOPBACK,
   PORT_PLAN,
 } from '../plan.js';
@@ -33,7 +34,18 @@ export function nginxSwitchPaths(prefix: string) {
     state: join(prefix, 'state'),
     /** The active colour, written by the admin API's POST /switch (temp file + rename). */
     activeColour: join(prefix, 'state', 'active-colour'),
+    /** The admin API's token, mode 0600: only the master (the operator's user) reads it. */
+    adminToken: join(prefix, 'conf', 'admin-token'),
   };
+}
+
+/** Writes the admin token where the master reads it at start (temp file, then rename). */
+export async function writeNginxAdminToken(prefix: string, token: string): Promise<void> {
+  const file = nginxSwitchPaths(prefix).adminToken;
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${token}\n`, { mode: 0o600 });
+  await rename(temp, file);
 }
 
 /** The colour ports of the environment whose load balancer has these durable ports. */
@@ -61,6 +73,8 @@ export function nginxValues(
     NGINX_TEMP_DIR: `${prefix}/temp`,
     NGINX_STATE_DIR: switchPaths.state,
     NGINX_LUA_DIR: switchPaths.lua,
+    NGINX_ADMIN_TOKEN_FILE: switchPaths.adminToken,
+    LB_UPSTREAM_BIND: LB_UPSTREAM_ADDRESS,
     LB_BIND: LOOPBACK,
     LB_ADMIN_BIND: LOOPBACK,
     LB_PRODUCTION_PORT: ports.lbProduction,
@@ -171,14 +185,13 @@ export function nginxService(
     },
 
     async health() {
-      const stateUrl = `http://${LOOPBACK}:${ports.lbAdmin}/state`;
       let res: Response;
       try {
-        res = await fetch(stateUrl, { signal: AbortSignal.timeout(2000) });
+        res = await fetch(adminUrl, { signal: AbortSignal.timeout(2000) });
       } catch {
-        return { healthy: false, detail: `no answer from ${stateUrl}` };
+        return { healthy: false, detail: `no answer from ${adminUrl}` };
       }
-      if (!res.ok) return { healthy: false, detail: `${stateUrl} answered ${res.status}` };
+      if (!res.ok) return { healthy: false, detail: `${adminUrl} answered ${res.status}` };
       const { active } = (await res.json().catch(() => ({}))) as { active?: string | null };
       return {
         healthy: true,
