@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the native runtime and the tests need, skipping whatever is already there:
-#   - Debian packages (needs root): MariaDB, nginx + its Lua module, Prometheus, Chromium,
-#     docker-compose (to validate the compose files), shellcheck;
+#   - Debian packages (needs root): MariaDB, nginx + its Lua module, Prometheus, supervisor (runs
+#     every native process and restarts it), Chromium, docker-compose (to validate the compose
+#     files), shellcheck;
 #   - moto[server], pinned, into the project's own venv (.echobase/tools/venv).
 # Usage: sudo ./scripts/install-deps.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus chromium docker-compose shellcheck)
+packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus supervisor chromium docker-compose shellcheck)
 
 missing=()
 for pkg in "${packages[@]}"; do

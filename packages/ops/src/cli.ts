@@ -8,7 +8,7 @@ import { durableStatus, setupDurable, teardownDurable } from './durable.js';
 import { messageOf, OpsError, UsageError } from './errors.js';
 import { registerLbCommands } from './lb.js';
 import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
-import { createReporter, formatSeconds } from './report.js';
+import { createReporter, formatSeconds, formatUptime } from './report.js';
 import { registerStackCommands } from './stack-cli.js';
 import { versionText } from './version.js';
 
@@ -79,7 +79,7 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
 
   durable
     .command('status')
-    .description('each service with its pid, port, health and memory')
+    .description('each service with its pid, port, memory, restarts, uptime and health')
     .argument('<env>', `environment (${ENVIRONMENTS.join(', ')})`, envArgument)
     .option('--json', 'machine-readable output', false)
     .action(async (env: EnvName, opts: { json: boolean }) => {
@@ -92,11 +92,11 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
         `durable layer ${env} (${status.runtime}): ${status.healthy ? 'healthy' : 'not healthy'}\n`,
       );
       out.write(
-        `  ${'service'.padEnd(9)}${'state'.padEnd(9)}${'pid'.padEnd(9)}${'port'.padEnd(7)}${'memory'.padEnd(9)}health\n`,
+        `  ${'service'.padEnd(9)}${'state'.padEnd(9)}${'pid'.padEnd(9)}${'port'.padEnd(7)}${'memory'.padEnd(9)}${'restarts'.padEnd(10)}${'uptime'.padEnd(8)}health\n`,
       );
       for (const s of status.services) {
         out.write(
-          `  ${s.service.padEnd(9)}${s.state.padEnd(9)}${String(s.pid ?? '-').padEnd(9)}${String(s.port).padEnd(7)}${megabytes(s.rssBytes).padEnd(9)}${s.detail}\n`,
+          `  ${s.service.padEnd(9)}${s.state.padEnd(9)}${String(s.pid ?? '-').padEnd(9)}${String(s.port).padEnd(7)}${megabytes(s.rssBytes).padEnd(9)}${String(s.restarts ?? '-').padEnd(10)}${formatUptime(s.uptimeSeconds).padEnd(8)}${s.detail}\n`,
         );
       }
     });

@@ -15,7 +15,7 @@ import { lbState } from './lb.js';
 import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from './log-format.js';
 import { envPaths, repoRoot } from './paths.js';
 import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
-import { createReporter, formatSeconds } from './report.js';
+import { createReporter, formatSeconds, formatUptime } from './report.js';
 import {
   readStackInfo,
   STACK_SERVICES,
@@ -154,7 +154,7 @@ export function registerDeployCommands(
         `${opts.env}: production → ${s.active ?? 'nothing'} · ${mb(s.residentBytes)} resident in all\n`,
       );
       out.write(
-        `  durable (${s.durable.runtime}): ${s.durable.services.map((d) => `${d.service} ${d.state}${d.healthy ? '' : ' (not healthy)'} ${mb(d.rssBytes)}`).join(' · ')}\n`,
+        `  durable (${s.durable.runtime}): ${s.durable.services.map((d) => `${d.service} ${d.state}${d.healthy ? '' : ' (not healthy)'} ${mb(d.rssBytes)} up ${formatUptime(d.uptimeSeconds)} ${d.restarts ?? '-'} restarts`).join(' · ')}\n`,
       );
       for (const c of s.colours) {
         const q = c.queue ? `${c.queue.visible + c.queue.inFlight} queued` : 'no queue';
@@ -166,7 +166,7 @@ export function registerDeployCommands(
         );
         for (const svc of c.services)
           out.write(
-            `      ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mb(svc.rssBytes)}\n`,
+            `      ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mb(svc.rssBytes).padEnd(8)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
           );
       }
     });

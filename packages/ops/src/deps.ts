@@ -67,5 +67,6 @@ export function nativeDependencies(motoServer: string): Dependency[] {
       from: 'Debian package libnginx-mod-http-lua',
     },
     { what: 'moto_server', file: motoServer, from: 'PyPI moto[server] in the project venv' },
+    { what: 'supervisord', file: 'supervisord', from: 'Debian package supervisor' },
   ];
 }

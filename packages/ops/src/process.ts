@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpsError } from './errors.js';
 
 /**
- * Processes the native runtime starts and watches. They outlive the CLI (detached, own session),
- * and are found again through pid files. A pid alone is not trusted: pids get reused, and a
- * stopped child stays a zombie until reaped, so "alive" means the process exists, is not a
- * zombie, and its command line names what we expect.
+ * Processes of the native runtime, seen from outside: the environment's supervisor starts and
+ * restarts them (native/supervisor.ts); pid files written before it existed still find the
+ * processes it did not start. A pid alone is not trusted: pids get reused, and a stopped child
+ * stays a zombie until reaped, so "alive" means the process exists, is not a zombie, and its
+ * command line names what we expect.
  */
 
 export async function readPid(file: string): Promise<number | null> {
@@ -39,41 +38,6 @@ export async function isAlive(pid: number, commandIncludes?: string): Promise<bo
 export async function livePid(file: string, commandIncludes: string): Promise<number | null> {
   const pid = await readPid(file);
   return pid !== null && (await isAlive(pid, commandIncludes)) ? pid : null;
-}
-
-export interface DaemonSpec {
-  command: string;
-  args: string[];
-  /** stdout and stderr are appended here. */
-  logFile: string;
-  /** Written with the child's pid, for daemons that do not write their own. */
-  pidFile?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Starts a process in its own session that keeps running after the CLI exits. */
-export async function spawnDaemon(spec: DaemonSpec): Promise<number> {
-  const log = openSync(spec.logFile, 'a');
-  try {
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env ?? process.env,
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    const pid = await new Promise<number>((resolvePid, reject) => {
-      child.once('error', (error) =>
-        reject(new OpsError(`could not start ${spec.command}: ${error.message}`, { cause: error })),
-      );
-      child.once('spawn', () => resolvePid(child.pid as number));
-    });
-    child.unref();
-    if (spec.pidFile) await writeFile(spec.pidFile, `${pid}\n`);
-    return pid;
-  } finally {
-    closeSync(log);
-  }
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

@@ -3,8 +3,8 @@ import { UsageError } from './errors.js';
 import { repoRoot } from './paths.js';
 import { COLOURS, type Colour, ENVIRONMENTS, type EnvName, isColour, isEnvName } from './plan.js';
 import { buildRelease, readRelease } from './release.js';
-import { createReporter } from './report.js';
-import { type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
+import { createReporter, formatUptime } from './report.js';
+import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
 
 export function colourArgument(value: string): Colour {
   if (!isColour(value))
@@ -31,7 +31,7 @@ function printStack(out: NodeJS.WritableStream, s: StackStatus): void {
   for (const svc of s.services) {
     const mem = svc.rssBytes === null ? '-' : `${Math.round(svc.rssBytes / 2 ** 20)} MB`;
     out.write(
-      `  ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mem.padEnd(8)}${svc.healthy ? 'ready' : '-'}\n`,
+      `  ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mem.padEnd(8)}${(svc.healthy ? 'ready' : '-').padEnd(7)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
     );
   }
 }
@@ -62,16 +62,21 @@ export function registerStackCommands(
 
   stack
     .command('up')
-    .description('start the colour from a release (the current checkout by default)')
+    .description(
+      'start the colour: if it is up, its own release (restarting any service that is down); else a release of this checkout',
+    )
     .argument('<colour>', 'blue or green', colourArgument)
     .addOption(envOption())
     .option('--build <id>', 'run this release instead of building the checkout')
     .action(async (colour: Colour, opts: { env: EnvName; build?: string }) => {
       const report = createReporter(err);
       const root = repoRoot();
+      // A colour that is up restarts as the build it runs: never freeze the checkout over it.
+      const own = opts.build ? null : await ownRelease(opts.env, colour, root);
+      if (own) report.line(`  ${colour.padEnd(10)} is up with build ${own.buildId}: starting that`);
       const release = opts.build
         ? await readRelease(root, opts.build)
-        : await buildRelease(root, report);
+        : (own ?? (await buildRelease(root, report)));
       if (!release) throw new UsageError(`no release ${opts.build}: see .echobase/releases/`);
       await stackUp(opts.env, colour, release, report);
       report.line(`${colour} on ${opts.env} runs build ${release.buildId}`);
@@ -93,7 +98,9 @@ export function registerStackCommands(
 
   stack
     .command('status')
-    .description('each service of one or both colours: pid, port, memory, readiness')
+    .description(
+      'each service of one or both colours: pid, port, memory, readiness, restarts, uptime',
+    )
     .argument('[colour]', 'blue or green (both when omitted)', colourArgument)
     .addOption(envOption())
     .option('--json', 'machine-readable output', false)

@@ -1,5 +1,6 @@
 import { dockerStackDown, dockerStackStatus, dockerStackUp } from './docker/stack.js';
 import {
+  ownRelease as nativeOwnRelease,
   stackDown as nativeStackDown,
   stackStatus as nativeStackStatus,
   stackUp as nativeStackUp,
@@ -8,7 +9,7 @@ import {
 } from './native/stack.js';
 import { repoRoot } from './paths.js';
 import type { Colour, EnvName } from './plan.js';
-import type { Release } from './release.js';
+import { type Release, readRelease } from './release.js';
 import type { Reporter } from './report.js';
 import { type RuntimeName, selectRuntime } from './runtime.js';
 
@@ -63,4 +64,22 @@ export async function stackDown(
   return (await stackRuntime()) === 'docker'
     ? dockerStackDown(env, colour, report, root)
     : nativeStackDown(env, colour, report, root);
+}
+
+/**
+ * The release a colour is up with, if it is up (natively: its programs are defined in the
+ * supervisor, even if one is down; in docker: a container of it runs). Starting such a colour
+ * again means that release: a dead service comes back as the build it was, never as a new
+ * build of the checkout.
+ */
+export async function ownRelease(
+  env: EnvName,
+  colour: Colour,
+  root = repoRoot(),
+): Promise<Release | null> {
+  if ((await stackRuntime()) === 'native') return nativeOwnRelease(env, colour, root);
+  const status = await dockerStackStatus(env, colour, root);
+  return status.buildId && status.services.some((s) => s.state === 'running')
+    ? readRelease(root, status.buildId)
+    : null;
 }

@@ -6,7 +6,7 @@ import { findCommand, nativeDependencies, requireDependencies } from '../deps.js
 import { OpsError } from '../errors.js';
 import type { EnvPaths } from '../paths.js';
 import { toolPaths } from '../paths.js';
-import type { EnvName, EnvPlan } from '../plan.js';
+import { COLOURS, type EnvName, type EnvPlan } from '../plan.js';
 import { portInUse, residentBytes } from '../process.js';
 import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
@@ -14,6 +14,8 @@ import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
 import { nginxService, writeNginxAdminToken } from './nginx.js';
 import type { NativeService, ServiceStatus } from './service.js';
+import { stackDown } from './stack.js';
+import { RETRYING, Supervisor } from './supervisor.js';
 
 export interface NativeContext {
   env: EnvName;
@@ -28,16 +30,16 @@ export interface SetupResult extends ProvisionResult {
   services: { service: string; action: ServiceAction; pid: number }[];
 }
 
-async function services(ctx: NativeContext): Promise<NativeService[]> {
+async function services(ctx: NativeContext, sup: Supervisor): Promise<NativeService[]> {
   const tools = toolPaths(ctx.paths.root);
   const need = async (command: string) => (await findCommand(command)) ?? command;
   return [
-    mariadbService(ctx.paths.mariadb, ctx.plan.durable.mariadb, {
+    mariadbService(sup, ctx.paths.mariadb, ctx.plan.durable.mariadb, {
       mariadbd: await need('mariadbd'),
       installDb: await need('mariadb-install-db'),
     }),
-    motoService(ctx.paths.aws, ctx.plan.durable.aws, tools.motoServer),
-    nginxService(ctx.paths.nginx, ctx.plan.durable, tools.nginxTemplate, await need('nginx')),
+    motoService(sup, ctx.paths.aws, ctx.plan.durable.aws, tools.motoServer),
+    nginxService(sup, ctx.paths.nginx, ctx.plan.durable, tools.nginxTemplate, await need('nginx')),
   ];
 }
 
@@ -48,7 +50,8 @@ async function services(ctx: NativeContext): Promise<NativeService[]> {
 export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   const tools = toolPaths(ctx.paths.root);
   await requireDependencies(nativeDependencies(tools.motoServer), 'sudo ./scripts/install-deps.sh');
-  const all = await services(ctx);
+  const sup = new Supervisor(ctx.env, ctx.paths.root);
+  const all = await services(ctx, sup);
   const states = await Promise.all(all.map((s) => s.state()));
   const dbState = states[0]?.state;
 
@@ -71,18 +74,35 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   }
 
   await mkdir(ctx.paths.state, { recursive: true, mode: 0o700 });
+  const supervisor = await ctx.report.step(
+    'supervisor',
+    () => sup.ensureRunning(),
+    (r) => `${r}, socket ${sup.paths.socket}`,
+  );
   const actions: SetupResult['services'] = [];
   for (const [i, service] of all.entries()) {
-    const { state, pid } = states[i] ?? { state: 'missing', pid: null };
+    const { state, pid, supervised } = states[i] ?? {
+      state: 'missing',
+      pid: null,
+      supervised: true,
+    };
     const where = `127.0.0.1:${service.ports[0]}`;
     // nginx's master reads the admin token when it starts (credentials exist by now: mariadb,
     // first in the list, created them if they were missing).
     if (service.service === 'nginx' && creds)
       await writeNginxAdminToken(ctx.paths.nginx.prefix, creds.lbAdminToken);
-    if (state === 'running' && pid !== null) {
+    if (state === 'running' && pid !== null && supervised) {
       ctx.report.line(`  ${service.service.padEnd(10)} already running, pid ${pid} on ${where}`);
       actions.push({ service: service.service, action: 'running', pid });
       continue;
+    }
+    if (state === 'running' && !supervised) {
+      // Started by an earlier version of this CLI, outside the supervisor: run it under it.
+      await ctx.report.step(
+        service.service,
+        () => service.stop(),
+        () => `stopped pid ${pid}, started before the supervisor, to run it under it`,
+      );
     }
     if (state === 'missing') {
       await ctx.report.step(
@@ -122,7 +142,8 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   return {
     ...result,
     services: actions,
-    changed: result.changed || actions.some((a) => a.action !== 'running'),
+    changed:
+      result.changed || supervisor === 'started' || actions.some((a) => a.action !== 'running'),
   };
 }
 
@@ -131,12 +152,17 @@ export interface TeardownResult {
   deleted: boolean;
 }
 
-/** Stops every service (reverse order) and keeps the data, unless `volumes` says to delete it. */
+/**
+ * Stops both colours' apps, then every durable service (reverse order), then the supervisor,
+ * and keeps the data, unless `volumes` says to delete it.
+ */
 export async function nativeTeardown(
   ctx: NativeContext,
   volumes: boolean,
 ): Promise<TeardownResult> {
-  const all = (await services(ctx)).reverse();
+  const sup = new Supervisor(ctx.env, ctx.paths.root);
+  for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
+  const all = (await services(ctx, sup)).reverse();
   const stopped: string[] = [];
   for (const service of all) {
     const wasRunning = await ctx.report.step(
@@ -146,6 +172,11 @@ export async function nativeTeardown(
     );
     if (wasRunning) stopped.push(service.service);
   }
+  await ctx.report.step(
+    'supervisor',
+    () => sup.shutdown(),
+    (was) => (was ? 'stopped' : 'was not running'),
+  );
   let deleted = false;
   if (volumes) {
     // Only ever the environment's own folder: .echobase/<env>.
@@ -164,13 +195,26 @@ export async function nativeTeardown(
 }
 
 export async function nativeStatus(ctx: NativeContext): Promise<ServiceStatus[]> {
-  const all = await services(ctx);
+  const sup = new Supervisor(ctx.env, ctx.paths.root);
+  const all = await services(ctx, sup);
+  const [infos, restarts] = await Promise.all([sup.infos(), sup.restarts()]);
   return Promise.all(
     all.map(async (service): Promise<ServiceStatus> => {
       const { state, pid } = await service.state();
+      const info = infos.get(service.service);
       const health =
-        state === 'running' ? await service.health() : { healthy: false, detail: state };
+        state === 'running'
+          ? await service.health()
+          : {
+              healthy: false,
+              detail:
+                info && RETRYING.includes(info.state)
+                  ? `${info.state.toLowerCase()}: the supervisor is starting it again`
+                  : state,
+            };
       return {
+        restarts: restarts[service.service]?.restarts ?? 0,
+        uptimeSeconds: info?.uptimeSeconds ?? null,
         service: service.service,
         state,
         pid,

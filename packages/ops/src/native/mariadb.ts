@@ -6,8 +6,9 @@ import { createConnection } from 'mysql2/promise';
 import { OpsError } from '../errors.js';
 import type { EnvPaths } from '../paths.js';
 import { LOOPBACK } from '../plan.js';
-import { isAlive, livePid, portInUse, spawnDaemon, stopPid, tail, waitFor } from '../process.js';
-import type { NativeService } from './service.js';
+import { portInUse } from '../process.js';
+import { type NativeService, supervisedService } from './service.js';
+import type { Supervisor } from './supervisor.js';
 
 const run = promisify(execFile);
 
@@ -21,19 +22,15 @@ export interface MariadbBinaries {
 }
 
 export function mariadbService(
+  sup: Supervisor,
   paths: EnvPaths['mariadb'],
   port: number,
   bin: MariadbBinaries,
 ): NativeService {
-  return {
+  return supervisedService(sup, {
     service: 'mariadb',
     ports: [port],
-
-    async state() {
-      if (!existsSync(`${paths.data}/mysql`)) return { state: 'missing', pid: null };
-      const pid = await livePid(paths.pid, 'mariadbd');
-      return { state: pid ? 'running' : 'stopped', pid };
-    },
+    exists: () => existsSync(`${paths.data}/mysql`),
 
     async create() {
       await mkdir(paths.data, { recursive: true });
@@ -54,62 +51,53 @@ export function mariadbService(
       });
     },
 
-    async start() {
-      const pid = await spawnDaemon({
-        command: bin.mariadbd,
-        args: [
-          '--no-defaults',
-          `--datadir=${paths.data}`,
-          `--port=${port}`,
-          `--bind-address=${LOOPBACK}`,
-          `--socket=${paths.socket}`,
-          `--pid-file=${paths.pid}`,
-          `--log-error=${paths.log}`,
-          '--user=root',
-          '--character-set-server=utf8mb4',
-          '--collation-server=utf8mb4_unicode_ci',
-          '--skip-name-resolve',
-          '--innodb-buffer-pool-size=128M',
-          '--max-connections=300',
-        ],
-        logFile: paths.log,
-      });
-      // Ready when it accepts connections on its port; a process that died says why in its log.
-      await waitFor('MariaDB to accept connections', async () => {
-        if (!(await isAlive(pid, 'mariadbd'))) {
-          throw new OpsError(
-            `MariaDB exited during start; its log says:\n${await tail(paths.log)}`,
-          );
-        }
-        return portInUse(port);
-      });
-      return pid;
+    // In the foreground under the supervisor; with no --log-error it logs to stderr, which the
+    // supervisor appends to the same log file as before.
+    program: {
+      name: 'mariadb',
+      command: [
+        bin.mariadbd,
+        '--no-defaults',
+        `--datadir=${paths.data}`,
+        `--port=${port}`,
+        `--bind-address=${LOOPBACK}`,
+        `--socket=${paths.socket}`,
+        `--pid-file=${paths.pid}`,
+        '--user=root',
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_unicode_ci',
+        '--skip-name-resolve',
+        '--innodb-buffer-pool-size=128M',
+        '--max-connections=300',
+      ],
+      logFile: paths.log,
+      stopSignal: 'TERM',
+      // A clean InnoDB shutdown can take a while; SIGKILL only after two minutes.
+      stopWaitSecs: 120,
+      priority: 100,
     },
+    log: paths.log,
+    unsupervised: { pidFile: paths.pid, command: 'mariadbd' },
+    answers: () => portInUse(port),
+    health,
+  });
 
-    async stop() {
-      const pid = await livePid(paths.pid, 'mariadbd');
-      if (!pid) return false;
-      await stopPid(pid, 'SIGTERM', 120_000);
-      return true;
-    },
-
-    async health() {
-      // Any answer at all proves the server works: an access-denied reply comes from a live server.
-      try {
-        const conn = await createConnection({
-          socketPath: paths.socket,
-          user: 'healthcheck',
-          connectTimeout: 2000,
-        });
-        await conn.end();
+  async function health() {
+    // Any answer at all proves the server works: an access-denied reply comes from a live server.
+    try {
+      const conn = await createConnection({
+        socketPath: paths.socket,
+        user: 'healthcheck',
+        connectTimeout: 2000,
+      });
+      await conn.end();
+      return { healthy: true, detail: 'accepting connections' };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') {
         return { healthy: true, detail: 'accepting connections' };
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') {
-          return { healthy: true, detail: 'accepting connections' };
-        }
-        return { healthy: false, detail: `not answering (${code ?? (error as Error).message})` };
       }
-    },
-  };
+      return { healthy: false, detail: `not answering (${code ?? (error as Error).message})` };
+    }
+  }
 }

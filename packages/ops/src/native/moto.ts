@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { OpsError } from '../errors.js';
 import type { EnvPaths } from '../paths.js';
 import { LOOPBACK } from '../plan.js';
-import { isAlive, livePid, spawnDaemon, stopPid, tail, waitFor } from '../process.js';
-import type { NativeService } from './service.js';
+import { type NativeService, supervisedService } from './service.js';
+import type { Supervisor } from './supervisor.js';
 
 /**
  * moto's server mode as the AWS endpoint (Secrets Manager, KMS, SQS), from the project's own
@@ -11,6 +10,7 @@ import type { NativeService } from './service.js';
  * re-seeds the secrets from the environment's credentials file.
  */
 export function motoService(
+  sup: Supervisor,
   paths: EnvPaths['aws'],
   port: number,
   motoServer: string,
@@ -26,46 +26,30 @@ export function motoService(
     }
   }
 
-  return {
+  return supervisedService(sup, {
     service: 'aws',
     ports: [port],
-
-    async state() {
-      const pid = await livePid(paths.pid, 'moto_server');
-      return { state: pid ? 'running' : 'stopped', pid };
-    },
-
     async create() {
       await mkdir(paths.dir, { recursive: true });
     },
-
-    async start() {
+    async prepare() {
       await mkdir(paths.dir, { recursive: true });
-      const pid = await spawnDaemon({
-        command: motoServer,
-        args: ['-H', LOOPBACK, '-p', String(port)],
-        logFile: paths.log,
-        pidFile: paths.pid,
-      });
-      await waitFor('moto to answer', async () => {
-        if (!(await isAlive(pid)))
-          throw new OpsError(`moto exited during start; its log says:\n${await tail(paths.log)}`);
-        return answers();
-      });
-      return pid;
     },
-
-    async stop() {
-      const pid = await livePid(paths.pid, 'moto_server');
-      if (!pid) return false;
-      await stopPid(pid, 'SIGTERM', 10_000);
-      return true;
+    program: {
+      name: 'aws',
+      command: [motoServer, '-H', LOOPBACK, '-p', String(port)],
+      logFile: paths.log,
+      stopSignal: 'TERM',
+      stopWaitSecs: 10,
+      priority: 200,
     },
-
+    log: paths.log,
+    unsupervised: { pidFile: paths.pid, command: 'moto_server' },
+    answers,
     async health() {
       return (await answers())
         ? { healthy: true, detail: 'answering' }
         : { healthy: false, detail: `no answer from ${url}` };
     },
-  };
+  });
 }

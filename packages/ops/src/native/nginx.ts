@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chown, copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findCommand } from '../deps.js';
 import { OpsError } from '../errors.js';
@@ -14,9 +15,9 @@ import {
   LOOPBACK,
   PORT_PLAN,
 } from '../plan.js';
-import { isAlive, livePid, readPid, stopPid, tail, waitFor } from '../process.js';
 import { renderTemplateFile } from './nginx-config.js';
-import type { NativeService } from './service.js';
+import { type NativeService, supervisedService } from './service.js';
+import { Supervisor } from './supervisor.js';
 
 const run = promisify(execFile);
 
@@ -108,11 +109,21 @@ async function copyLua(template: string, to: string): Promise<void> {
 }
 
 /**
+ * Runs nginx in the foreground (`daemon off`) under the supervisor. A master killed with
+ * SIGKILL leaves its workers running, still holding the listen sockets, so a new master could
+ * not bind: the script first ends the workers left in this prefix, then execs nginx.
+ */
+export const NGINX_FOREGROUND = fileURLToPath(
+  new URL('../../native/nginx-foreground.sh', import.meta.url),
+);
+
+/**
  * Debian's nginx with the Lua module, in a private prefix under the environment's state folder.
  * The config is rendered from nginx/echobase.conf.template on every start, checked with
  * `nginx -t` before it is used. The active colour persists in the prefix's state/ folder.
  */
 export function nginxService(
+  sup: Supervisor,
   paths: EnvPaths['nginx'],
   ports: DurablePorts,
   template: string,
@@ -131,18 +142,12 @@ export function nginxService(
     }
   }
 
-  return {
+  return supervisedService(sup, {
     service: 'nginx',
     ports: [ports.lbProduction, ports.lbBlue, ports.lbGreen, ports.lbAdmin],
-
-    async state() {
-      const pid = await livePid(paths.pid, 'nginx: master');
-      return { state: pid ? 'running' : 'stopped', pid };
-    },
-
     async create() {},
 
-    async start() {
+    async prepare() {
       await mkdir(`${paths.prefix}/conf`, { recursive: true });
       await mkdir(paths.logs, { recursive: true });
       const asRoot = process.getuid?.() === 0;
@@ -155,50 +160,39 @@ export function nginxService(
       await run(nginxBin, ['-t', '-q', ...args]).catch((error: Error & { stderr?: string }) => {
         throw new OpsError(`nginx rejected its config: ${error.stderr?.trim() ?? error.message}`);
       });
-      // nginx daemonizes itself: the command returns once the master has forked and written its pid.
-      await run(nginxBin, args).catch((error: Error & { stderr?: string }) => {
-        throw new OpsError(`nginx failed to start: ${error.stderr?.trim() ?? error.message}`);
-      });
-      const pid = await waitFor(
-        'nginx to write its pid file',
-        () => readPid(paths.pid).then((p) => p ?? undefined),
-        {
-          timeoutMs: 10_000,
-        },
-      );
-      await waitFor('nginx to answer on its admin listener', async () => {
-        if (!(await isAlive(pid)))
-          throw new OpsError(
-            `nginx exited during start; its log says:\n${await tail(`${paths.logs}/error.log`)}`,
-          );
-        return answers();
-      });
-      return pid;
     },
 
-    async stop() {
-      const pid = await livePid(paths.pid, 'nginx: master');
-      if (!pid) return false;
-      // SIGQUIT: graceful shutdown, in-flight requests finish.
-      await stopPid(pid, 'SIGQUIT', 30_000);
-      return true;
+    program: {
+      name: 'nginx',
+      command: [NGINX_FOREGROUND, paths.prefix, nginxBin, ...args, '-g', 'daemon off;'],
+      // The workers inherit this folder: that is how the script finds a dead master's workers.
+      directory: paths.prefix,
+      logFile: `${paths.logs}/stderr.log`,
+      // Graceful: in-flight requests finish.
+      stopSignal: 'QUIT',
+      stopWaitSecs: 30,
+      priority: 300,
     },
+    log: `${paths.logs}/error.log`,
+    unsupervised: { pidFile: paths.pid, command: 'nginx: master' },
+    answers,
 
     async health() {
+      const stateUrl = `http://${LOOPBACK}:${ports.lbAdmin}/state`;
       let res: Response;
       try {
-        res = await fetch(adminUrl, { signal: AbortSignal.timeout(2000) });
+        res = await fetch(stateUrl, { signal: AbortSignal.timeout(2000) });
       } catch {
-        return { healthy: false, detail: `no answer from ${adminUrl}` };
+        return { healthy: false, detail: `no answer from ${stateUrl}` };
       }
-      if (!res.ok) return { healthy: false, detail: `${adminUrl} answered ${res.status}` };
+      if (!res.ok) return { healthy: false, detail: `${stateUrl} answered ${res.status}` };
       const { active } = (await res.json().catch(() => ({}))) as { active?: string | null };
       return {
         healthy: true,
         detail: `admin answering; production routes to ${active ?? 'no colour'}`,
       };
     },
-  };
+  });
 }
 
 /** The native nginx of an environment, as the durable layer runs it. */
@@ -206,6 +200,7 @@ export async function nativeNginx(env: EnvName, root?: string): Promise<NativeSe
   const paths = envPaths(env, root);
   const plan = PORT_PLAN[env];
   return nginxService(
+    new Supervisor(env, root),
     paths.nginx,
     plan.durable,
     toolPaths(paths.root).nginxTemplate,

@@ -1,4 +1,7 @@
+import { OpsError } from '../errors.js';
 import type { DurableService } from '../plan.js';
+import { livePid, stopPid, tail, waitFor } from '../process.js';
+import { type ProgramSpec, RETRYING, type Supervisor } from './supervisor.js';
 
 export type ServiceState = 'missing' | 'stopped' | 'running';
 
@@ -11,6 +14,10 @@ export interface ServiceStatus {
   /** Resident memory of the process (and its children, for nginx), when running. */
   rssBytes: number | null;
   detail: string;
+  /** Automatic restarts by the supervisor since a command last started it (native runtime). */
+  restarts?: number;
+  /** Seconds since the running process started (native runtime). */
+  uptimeSeconds?: number | null;
 }
 
 /** One durable service run as a plain process. */
@@ -18,12 +25,97 @@ export interface NativeService {
   readonly service: DurableService;
   /** The port it is known by (status), then any others it listens on. */
   readonly ports: readonly [number, ...number[]];
-  /** 'missing' only for services with data that must be created first (MariaDB). */
-  state(): Promise<{ state: ServiceState; pid: number | null }>;
+  /**
+   * 'missing' only for services with data that must be created first (MariaDB). `supervised`
+   * is false for a process started by an earlier version of this CLI, outside the supervisor.
+   */
+  state(): Promise<{ state: ServiceState; pid: number | null; supervised: boolean }>;
   create(): Promise<void>;
   /** Starts the process and waits until it answers; returns its pid. */
   start(): Promise<number>;
   /** Stops the process and waits until it is gone; false if it was not running. */
   stop(): Promise<boolean>;
   health(): Promise<{ healthy: boolean; detail: string }>;
+}
+
+/** What a durable service is, for the supervisor to run it. */
+export interface SupervisedDefinition {
+  service: DurableService;
+  ports: readonly [number, ...number[]];
+  /** False until create() made its data (MariaDB's datadir): the state is then 'missing'. */
+  exists?(): boolean;
+  create(): Promise<void>;
+  /** Runs before every start (nginx renders and checks its config). */
+  prepare?(): Promise<void>;
+  program: ProgramSpec;
+  /** Its log, quoted when it fails to start. */
+  log: string;
+  /** True once it serves. */
+  answers(): Promise<boolean>;
+  health(): Promise<{ healthy: boolean; detail: string }>;
+  /**
+   * Where a process started before the supervisor (by an earlier version of this CLI) left
+   * its pid, and what its command line holds: such a process is stopped and started again
+   * under the supervisor by the next setup.
+   */
+  unsupervised?: { pidFile: string; command: string };
+}
+
+/** A durable service run by the environment's supervisor. */
+export function supervisedService(sup: Supervisor, def: SupervisedDefinition): NativeService {
+  const name = def.program.name;
+
+  async function unsupervisedPid(supervisedPid: number | null): Promise<number | null> {
+    if (!def.unsupervised) return null;
+    const pid = await livePid(def.unsupervised.pidFile, def.unsupervised.command);
+    return pid !== null && pid !== supervisedPid ? pid : null;
+  }
+
+  return {
+    service: def.service,
+    ports: def.ports,
+
+    async state() {
+      if (def.exists && !def.exists()) return { state: 'missing', pid: null, supervised: true };
+      const info = (await sup.answers()) ? await sup.info(name) : null;
+      if (info?.pid) return { state: 'running', pid: info.pid, supervised: true };
+      const old = await unsupervisedPid(null);
+      if (old !== null) return { state: 'running', pid: old, supervised: false };
+      return { state: 'stopped', pid: null, supervised: true };
+    },
+
+    create: () => def.create(),
+
+    async start() {
+      await sup.ensureRunning();
+      await def.prepare?.();
+      await sup.define([def.program]);
+      await sup.start(name);
+      return waitFor(
+        `${def.service} to answer`,
+        async () => {
+          const info = await sup.info(name);
+          if (!info || info.state === 'STOPPED' || RETRYING.includes(info.state)) {
+            // It died while starting: stop the supervisor's retries and say why.
+            await sup.stop(name);
+            throw new OpsError(
+              `${def.service} exited during start; its log says:\n${await tail(def.log)}`,
+            );
+          }
+          return info.pid !== null && (await def.answers()) ? info.pid : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+    },
+
+    async stop() {
+      const stopped = (await sup.answers()) ? await sup.stop(name) : false;
+      const old = await unsupervisedPid(null);
+      if (old !== null)
+        await stopPid(old, `SIG${def.program.stopSignal}`, def.program.stopWaitSecs * 1000);
+      return stopped || old !== null;
+    },
+
+    health: () => def.health(),
+  };
 }

@@ -6,22 +6,16 @@ import { emulatorSqs } from '../aws.js';
 import { OpsError } from '../errors.js';
 import { envPaths } from '../paths.js';
 import { type Colour, colourNames, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
-import {
-  isAlive,
-  livePid,
-  portInUse,
-  residentBytes,
-  spawnDaemon,
-  stopPid,
-  tail,
-  waitFor,
-} from '../process.js';
-import type { Release } from '../release.js';
+import { livePid, portInUse, residentBytes, stopPid, tail, waitFor } from '../process.js';
+import { type Release, readRelease } from '../release.js';
 import type { Reporter } from '../report.js';
+import { type ProcessInfo, type ProgramSpec, RETRYING, Supervisor } from './supervisor.js';
 
 /**
  * A colour's stack natively: the API gateway, the order processor and the frontend's static
- * server, as processes run from a release, with the colour's own SQS queue and DLQ.
+ * server, as processes run from a release by the environment's supervisor, with the colour's
+ * own SQS queue and DLQ. Each program's definition names its release folder, so whatever
+ * restarts it (the supervisor after a crash, or `stack up`) runs the colour's own build.
  */
 export const STACK_SERVICES = ['api', 'processor', 'frontend'] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
@@ -41,6 +35,10 @@ export interface StackServiceStatus {
   port: number;
   healthy: boolean;
   rssBytes: number | null;
+  /** Automatic restarts by the supervisor since the colour was started (native runtime). */
+  restarts?: number;
+  /** Seconds since the running process started (native runtime). */
+  uptimeSeconds?: number | null;
 }
 
 export interface StackStatus {
@@ -56,6 +54,7 @@ export function stackPaths(env: EnvName, colour: Colour, root?: string) {
   return {
     dir,
     info: join(dir, 'stack.json'),
+    /** Written by versions before the supervisor; read to stop what they started. */
     pid: (s: StackService) => join(dir, `${s}.pid`),
     log: (s: StackService) => join(dir, `${s}.log`),
   };
@@ -97,17 +96,50 @@ export async function readStackInfo(
   }
 }
 
+/** The supervisor's name for a colour's service: `blue-api`. */
+export const programName = (colour: Colour, service: StackService) => `${colour}-${service}`;
+
+interface ServiceProcess {
+  pid: number | null;
+  /** False for a process started before the supervisor, found through its pid file. */
+  supervised: boolean;
+  info: ProcessInfo | undefined;
+}
+
+async function processes(
+  env: EnvName,
+  colour: Colour,
+  sup: Supervisor,
+  root?: string,
+): Promise<Record<StackService, ServiceProcess>> {
+  const paths = stackPaths(env, colour, root);
+  const infos = await sup.infos();
+  const entries = await Promise.all(
+    STACK_SERVICES.map(async (service): Promise<[StackService, ServiceProcess]> => {
+      const info = infos.get(programName(colour, service));
+      if (info?.pid) return [service, { pid: info.pid, supervised: true, info }];
+      const old = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
+      return [service, { pid: old, supervised: old === null, info }];
+    }),
+  );
+  return Object.fromEntries(entries) as Record<StackService, ServiceProcess>;
+}
+
 export async function stackStatus(
   env: EnvName,
   colour: Colour,
   root?: string,
 ): Promise<StackStatus> {
-  const paths = stackPaths(env, colour, root);
-  const info = await readStackInfo(env, colour, root);
+  const sup = new Supervisor(env, root);
+  const [info, procs, restarts] = await Promise.all([
+    readStackInfo(env, colour, root),
+    processes(env, colour, sup, root),
+    sup.restarts(),
+  ]);
   const p = servicePorts(env, colour);
   const services = await Promise.all(
     STACK_SERVICES.map(async (service): Promise<StackServiceStatus> => {
-      const pid = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
+      const { pid, info: proc } = procs[service];
       return {
         service,
         state: pid ? 'running' : 'stopped',
@@ -115,6 +147,8 @@ export async function stackStatus(
         port: p[service],
         healthy: pid !== null && (await answers(readyUrl(service, p[service]))),
         rssBytes: pid !== null ? await residentBytes(pid) : null,
+        restarts: restarts[programName(colour, service)]?.restarts ?? 0,
+        uptimeSeconds: proc?.uptimeSeconds ?? null,
       };
     }),
   );
@@ -125,6 +159,23 @@ export async function stackStatus(
     healthy: services.every((s) => s.healthy),
     services,
   };
+}
+
+/**
+ * The release the colour is up with: its programs are defined in the supervisor (some may be
+ * down, being restarted, or given up on), so starting it again means that release, never a
+ * new build of the checkout. Null when the colour is down.
+ */
+export async function ownRelease(
+  env: EnvName,
+  colour: Colour,
+  root: string,
+): Promise<Release | null> {
+  const sup = new Supervisor(env, root);
+  const infos = await sup.infos();
+  if (!STACK_SERVICES.some((s) => infos.has(programName(colour, s)))) return null;
+  const info = await readStackInfo(env, colour, root);
+  return info ? readRelease(root, info.buildId) : null;
 }
 
 /** The colour's queue and DLQ, made if missing (both runtimes make them from this host). */
@@ -138,9 +189,44 @@ export async function colourQueues(env: EnvName, colour: Colour): Promise<QueueP
   }
 }
 
+function appProgram(
+  env: EnvName,
+  colour: Colour,
+  service: StackService,
+  release: Release,
+  queueUrl: string,
+  root?: string,
+): ProgramSpec {
+  const p = servicePorts(env, colour);
+  return {
+    name: programName(colour, service),
+    command: [process.execPath, join(release.dir, ENTRY[service])],
+    directory: release.dir,
+    // Only what the apps read: nothing of the caller's own environment is written to the config.
+    environment: {
+      ...appEnvironment(env),
+      COLOUR: colour,
+      BUILD_ID: release.buildId,
+      HOST: LOOPBACK,
+      HEALTH_HOST: LOOPBACK,
+      ORDERS_QUEUE_URL: queueUrl,
+      HEALTH_PORT: String(p.processor),
+      LOG_LEVEL: 'info',
+      PORT: String(p[service]),
+    },
+    logFile: stackPaths(env, colour, root).log(service),
+    stopSignal: 'TERM',
+    stopWaitSecs: 60,
+    // When supervisord itself shuts down, it stops higher priorities first: the API and the
+    // frontend (no new orders), then the processor, which finishes the batch in hand.
+    priority: service === 'processor' ? 800 : 900,
+  };
+}
+
 /**
- * Starts the colour from `release`: running with the same build → left alone; running another
- * build → refused (retire it first); stopped → started. Returns once every service is ready.
+ * Starts the colour from `release`: running with the same build → left alone, or its stopped
+ * services started again; running another build → refused (retire it first); stopped →
+ * started. Returns once every service is ready.
  */
 export async function stackUp(
   env: EnvName,
@@ -149,6 +235,8 @@ export async function stackUp(
   report: Reporter,
   root?: string,
 ): Promise<StackInfo> {
+  const sup = new Supervisor(env, root);
+  await sup.require();
   const paths = stackPaths(env, colour, root);
   const current = await stackStatus(env, colour, root);
   const running = current.services.filter((s) => s.state === 'running');
@@ -161,16 +249,28 @@ export async function stackUp(
     report.line(`  ${colour.padEnd(10)} already running build ${release.buildId}`);
     return (await readStackInfo(env, colour, root)) as StackInfo;
   }
+  // Processes started before the supervisor run the same build: hand them over to it.
+  const procs = await processes(env, colour, sup, root);
+  for (const service of STACK_SERVICES) {
+    const { pid, supervised } = procs[service];
+    if (pid !== null && !supervised) {
+      await report.step(
+        colour,
+        () => stopPid(pid, 'SIGTERM', 60_000),
+        () => `${service} (pid ${pid}, started before the supervisor) stopped, to run under it`,
+      );
+      procs[service] = { pid: null, supervised: true, info: procs[service].info };
+    }
+  }
   const p = servicePorts(env, colour);
-  for (const s of current.services) {
-    if (s.state === 'stopped' && (await portInUse(p[s.service]))) {
+  for (const service of STACK_SERVICES) {
+    if (procs[service].pid === null && (await portInUse(p[service]))) {
       throw new OpsError(
-        `port ${p[s.service]} (${colour} ${s.service} of ${env}) is already in use by another process`,
+        `port ${p[service]} (${colour} ${service} of ${env}) is already in use by another process`,
       );
     }
   }
 
-  const base = appEnvironment(env);
   const queues = await report.step(
     'queues',
     () => colourQueues(env, colour),
@@ -186,46 +286,36 @@ export async function stackUp(
     deadLetterQueueUrl: queues.deadLetterQueueUrl,
   };
   await writeFile(paths.info, `${JSON.stringify(info, null, 2)}\n`);
+  await sup.define(
+    STACK_SERVICES.map((s) => appProgram(env, colour, s, release, queues.queueUrl, root)),
+  );
 
-  const env_ = {
-    ...process.env,
-    ...base,
-    COLOUR: colour,
-    BUILD_ID: release.buildId,
-    HOST: LOOPBACK,
-    HEALTH_HOST: LOOPBACK,
-    PORT: '',
-    ORDERS_QUEUE_URL: queues.queueUrl,
-    HEALTH_PORT: String(p.processor),
-    LOG_LEVEL: 'info',
-  };
-  for (const s of current.services) {
-    if (s.state === 'running') continue;
-    const service = s.service;
+  for (const service of STACK_SERVICES) {
+    if (procs[service].pid !== null) continue;
+    const name = programName(colour, service);
     await report.step(
       `${colour}`,
       async () => {
-        const pid = await spawnDaemon({
-          command: process.execPath,
-          args: [join(release.dir, ENTRY[service])],
-          logFile: paths.log(service),
-          pidFile: paths.pid(service),
-          cwd: release.dir,
-          env: { ...env_, PORT: String(p[service]) },
-        });
-        await waitFor(
+        // A service the supervisor is retrying (or gave up on) starts afresh, with its count.
+        const before = await sup.info(name);
+        if (before && RETRYING.includes(before.state)) await sup.stop(name);
+        await sup.start(name);
+        return waitFor(
           `${colour} ${service} to be ready`,
           async () => {
-            if (!(await isAlive(pid))) {
+            const now = await sup.info(name);
+            if (!now || now.state === 'STOPPED' || RETRYING.includes(now.state)) {
+              await sup.stop(name);
               throw new OpsError(
                 `${colour} ${service} exited during start; its log says:\n${await tail(paths.log(service))}`,
               );
             }
-            return answers(readyUrl(service, p[service]));
+            return now.pid !== null && (await answers(readyUrl(service, p[service])))
+              ? now.pid
+              : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 100 },
         );
-        return pid;
       },
       (pid) => `${service} ready, pid ${pid} on ${LOOPBACK}:${p[service]}`,
     );
@@ -235,7 +325,8 @@ export async function stackUp(
 
 /**
  * Stops the colour: the API and frontend first (no new orders), then the processor, which
- * finishes its batch in hand. Each gets SIGTERM and time to drain.
+ * finishes its batch in hand. Each gets SIGTERM and time to drain. Its programs are then
+ * removed from the supervisor: a colour that is down is not restarted by anything.
  */
 export async function stackDown(
   env: EnvName,
@@ -243,17 +334,27 @@ export async function stackDown(
   report: Reporter,
   root?: string,
 ): Promise<string[]> {
-  const paths = stackPaths(env, colour, root);
+  const sup = new Supervisor(env, root);
+  const procs = await processes(env, colour, sup, root);
   const stopped: string[] = [];
   for (const service of ['api', 'frontend', 'processor'] as const) {
-    const pid = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
-    if (!pid) continue;
+    const { pid, supervised, info } = procs[service];
+    const name = programName(colour, service);
+    if (pid === null) {
+      // Not running, but maybe waiting to be restarted: that stops too.
+      if (info && RETRYING.includes(info.state)) await sup.stop(name);
+      continue;
+    }
     await report.step(
       `${colour}`,
-      () => stopPid(pid, 'SIGTERM', 60_000),
+      async () => {
+        if (supervised) await sup.stop(name);
+        else await stopPid(pid, 'SIGTERM', 60_000);
+      },
       () => `${service} stopped`,
     );
     stopped.push(service);
   }
+  await sup.remove(STACK_SERVICES.map((s) => programName(colour, s)));
   return stopped;
 }
