@@ -10,7 +10,7 @@ import { composeArgs } from './docker/durable.js';
 import { COMPOSE_SERVICE, colourComposeArgs } from './docker/stack.js';
 import { durableStatus } from './durable.js';
 import { OpsError, UsageError } from './errors.js';
-import { historyConnection, readHistory } from './history.js';
+import { formatHistoryRow, historyConnection, readHistory } from './history.js';
 import { lbState } from './lb.js';
 import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from './log-format.js';
 import { envPaths, repoRoot } from './paths.js';
@@ -173,11 +173,13 @@ export function registerDeployCommands(
 
   program
     .command('history')
-    .description('deploy steps, newest first, from the deployments table')
+    .description(
+      'deploy steps and every switch of production (switch, rollback, automatic switch-back): who, what, from → to, oldest first',
+    )
     .addOption(envOption())
     .option(
       '--limit <n>',
-      'rows to show',
+      'the newest rows to show',
       (v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 1000)
@@ -195,12 +197,8 @@ export function registerDeployCommands(
           out.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
         }
-        if (rows.length === 0) out.write(`no deploys on ${opts.env} yet\n`);
-        for (const r of rows) {
-          out.write(
-            `${r.startedAt}  ${r.deployId.slice(0, 8)}  ${r.colour.padEnd(6)}${r.buildId.padEnd(30)}${r.step.padEnd(12)}${r.status.padEnd(10)}${r.message ?? ''}\n`,
-          );
-        }
+        if (rows.length === 0) out.write(`no deploys or switches on ${opts.env} yet\n`);
+        for (const r of rows) out.write(`${formatHistoryRow(r)}\n`);
       } finally {
         await conn.end();
       }

@@ -7,7 +7,7 @@ import { emulatorSqs } from './aws.js';
 import { readCredentials } from './credentials.js';
 import { acquireDeployLock } from './deploy-lock.js';
 import { OpsError } from './errors.js';
-import { historyConnection, type StepRecorder, stepRecorder } from './history.js';
+import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from './history.js';
 import { lbState, switchColour } from './lb.js';
 import { envPaths } from './paths.js';
 import {
@@ -212,8 +212,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       name: string,
       work: () => Promise<T>,
       describe: (r: T) => string,
+      move?: { colour: Colour; from: Colour | null },
     ): Promise<T> => {
-      const id = await record.start(name);
+      const id = await record.start(name, move);
       try {
         const result = await report.step(name, work, describe);
         await record.finish(id, 'succeeded', describe(result));
@@ -258,6 +259,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         'switch',
         () => switchColour(env, colour),
         (r) => `production now ${r.active} (was ${r.previous ?? 'nothing'})`,
+        { colour, from: active },
       );
       const breach = await step(
         'watch',
@@ -270,6 +272,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
             'switch-back',
             () => switchColour(env, previous),
             () => `production back on ${previous}`,
+            { colour: previous, from: colour },
           );
         }
         throw new OpsError(
@@ -337,10 +340,26 @@ export async function rollback(
         `${to} is not running and ready on ${env}, so there is nothing warm to roll back to; deploy the previous build with echobase deploy --build <id>`,
       );
     }
+    const message = `production back on ${to} (build ${status.buildId})`;
     await report.step(
       'switch',
       () => switchColour(env, to),
-      () => `production back on ${to} (build ${status.buildId})`,
+      () => message,
+    );
+    // Production has moved: a history that cannot be written does not undo that.
+    await recordSwitch(
+      env,
+      {
+        step: 'rollback',
+        from: active,
+        to,
+        buildId: status.buildId,
+        message,
+        deployId: lock.holder.deployId,
+      },
+      root,
+    ).catch((error: Error) =>
+      report.line(`  rolled back, but not recorded in history: ${error.message}`),
     );
     return { from: active, to };
   } finally {

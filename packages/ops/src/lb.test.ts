@@ -81,7 +81,14 @@ async function runCommands(args: string[], fetch: typeof globalThis.fetch) {
     writeOut: () => {},
     writeErr: () => {},
   });
-  registerLbCommands(program, out.stream, collector().stream, { fetch, token: TOKEN });
+  // No history here: src/lb-history.test.ts covers what a switch records.
+  registerLbCommands(
+    program,
+    out.stream,
+    collector().stream,
+    { fetch, token: TOKEN },
+    async () => {},
+  );
   await program.parseAsync(args, { from: 'user' });
   return out.text();
 }

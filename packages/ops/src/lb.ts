@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readCredentials } from './credentials.js';
 import { messageOf, OpsError } from './errors.js';
+import { recordSwitch } from './history.js';
 import { envPaths } from './paths.js';
 import { COLOURS, type Colour, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
 import { colourArgument, envOption } from './stack-cli.js';
@@ -164,20 +165,36 @@ export function formatLbState(env: EnvName, state: LbState): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Writes a switch that changed production into history (the deployments table by default). */
+export type SwitchRecorder = (env: EnvName, result: SwitchResult, message: string) => Promise<void>;
+
+const recordInHistory: SwitchRecorder = (env, result, message) =>
+  recordSwitch(env, { step: 'switch', from: result.previous, to: result.active, message });
+
 /** `echobase switch <colour> [--env]` and `echobase lb status [--env] [--json]`. */
 export function registerLbCommands(
   program: Command,
   out: NodeJS.WritableStream,
-  _err: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
   client: LbClientOptions = {},
+  record: SwitchRecorder = recordInHistory,
 ): void {
   program
     .command('switch')
-    .description("route the environment's production traffic to a colour (no nginx reload)")
+    .description(
+      "route the environment's production traffic to a colour (no nginx reload), recorded in history",
+    )
     .argument('<colour>', `${COLOURS.join(' or ')}`, colourArgument)
     .addOption(envOption())
     .action(async (colour: Colour, opts: { env: EnvName }) => {
-      out.write(`${describeSwitch(opts.env, await switchColour(opts.env, colour, client))}\n`);
+      const result = await switchColour(opts.env, colour, client);
+      const line = describeSwitch(opts.env, result);
+      out.write(`${line}\n`);
+      if (result.previous === result.active) return; // nothing changed: not history
+      // Production has moved: a history that cannot be written does not undo that.
+      await record(opts.env, result, line).catch((error: Error) =>
+        err.write(`echobase: switched, but not recorded in history: ${error.message}\n`),
+      );
     });
 
   program

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@echobase/infra/queue';
@@ -26,6 +27,33 @@ async function servedBy(): Promise<string | null> {
 
 async function lb(): Promise<{ active: string | null }> {
   return JSON.parse((await cli(['lb', 'status', '--env', 'ci', '--json'])).stdout);
+}
+
+interface HistoryRow {
+  step: string;
+  status: string;
+  colour: string;
+  fromColour: string | null;
+  actor: string | null;
+  buildId: string;
+  startedAt: string;
+}
+
+/** The newest `limit` rows of `echobase history --json`, oldest first. */
+async function history(limit = 30): Promise<HistoryRow[]> {
+  const result = await cli(['history', '--env', 'ci', '--json', '--limit', String(limit)]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as HistoryRow[];
+}
+
+const operator = `${userInfo().username}@${hostname()}`;
+
+/** The build each colour runs, as `status` reports it. */
+async function builds(): Promise<Record<string, string | null>> {
+  const s = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
+  return Object.fromEntries(
+    s.colours.map((c: { colour: string; buildId: string | null }) => [c.colour, c.buildId]),
+  );
 }
 
 /** `echobase deploy …` in the background, as a user starts it, with its progress collected. */
@@ -90,22 +118,56 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
     expect(await servedBy()).toBe('green');
     expect((await lb()).active).toBe('green');
 
-    const history = JSON.parse((await cli(['history', '--env', 'ci', '--json'])).stdout) as {
-      step: string;
-      status: string;
-      colour: string;
-    }[];
-    expect(history.find((r) => r.step === 'switch' && r.colour === 'green')?.status).toBe(
-      'succeeded',
-    );
+    expect(
+      (await history()).findLast((r) => r.step === 'switch' && r.colour === 'green'),
+    ).toMatchObject({
+      status: 'succeeded',
+      fromColour: 'blue',
+      actor: operator,
+      buildId: (await builds()).green,
+    });
   });
 
-  it('rolls back to the colour kept warm, then forward again', async () => {
+  it('rolls back to the colour kept warm, then forward again; history shows both', async () => {
     const back = await cli(['rollback', '--env', 'ci']);
     expect(back.code, back.stderr).toBe(0);
     expect(await servedBy()).toBe('blue');
     expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
     expect(await servedBy()).toBe('green');
+    // A switch to the colour already active changes nothing, so it is not history.
+    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
+
+    const [rollback, forward] = await history(2);
+    const running = await builds();
+    expect(rollback).toMatchObject({
+      step: 'rollback',
+      fromColour: 'green',
+      colour: 'blue',
+      status: 'succeeded',
+      actor: operator,
+      buildId: running.blue,
+    });
+    expect(forward).toMatchObject({
+      step: 'switch',
+      fromColour: 'blue',
+      colour: 'green',
+      status: 'succeeded',
+      actor: operator,
+      buildId: running.green,
+    });
+    expect(Date.parse(forward?.startedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(rollback?.startedAt ?? ''),
+    );
+
+    // For people: in time order, who, what, from → to.
+    const text = await cli(['history', '--env', 'ci', '--limit', '2']);
+    const lines = text.stdout.trimEnd().split('\n').slice(-2);
+    expect(lines[0]).toMatch(
+      new RegExp(`${operator}\\s+rollback\\s+green → blue\\s+${running.blue}\\s+succeeded`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`${operator}\\s+switch\\s+blue → green\\s+${running.green}\\s+succeeded`),
+    );
   });
 
   it('refuses to retire the active colour, or one whose queue holds orders', async () => {
@@ -176,6 +238,11 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
     expect(await deploy.exited).toBe(1);
     expect(deploy.stderr()).toMatch(/switched back to green/);
     expect(await servedBy()).toBe('green');
+    const steps = (await history(10)).filter((r) => /^switch/.test(r.step)).slice(-2);
+    expect(steps).toMatchObject([
+      { step: 'switch', fromColour: 'green', colour: 'blue', status: 'succeeded' },
+      { step: 'switch-back', fromColour: 'blue', colour: 'green', status: 'succeeded' },
+    ]);
   });
 
   // Killed just after each step's line is printed, so the kill lands in the step after it:
