@@ -32,6 +32,7 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
+  restart?: string;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -161,6 +162,10 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
 
   it('has the durable services and nothing else', () => {
     expect(Object.keys(file.services).sort()).toEqual([...services].sort());
+  });
+
+  it('restarts every durable service after a crash or an engine restart, unless it was stopped', () => {
+    for (const name of services) expect(service(file, name).restart, name).toBe('unless-stopped');
   });
 
   it('names containers, the network and the volumes from ECHOBASE_ENV', () => {
@@ -365,6 +370,17 @@ describe('colour stacks', { timeout: 30_000 }, () => {
         'ECHOBASE_ENV',
         'PORT',
       ]);
+    },
+  );
+
+  it.each(cases)(
+    '%s %s restarts its apps unless stopped, and never reruns the one-shot queues job',
+    (env, colour) => {
+      const config = renderColour(env, colour);
+      for (const name of ['api-gateway', 'order-processor', 'frontend'])
+        expect(service(config, name).restart, name).toBe('unless-stopped');
+      // It exits 0 once the queues exist; the apps wait for that (service_completed_successfully).
+      expect(service(config, 'queues').restart).toBe('no');
     },
   );
 
