@@ -18,7 +18,7 @@ import { nativeNginx, nginxSwitchPaths } from '../src/native/nginx.js';
 import { envPaths } from '../src/paths.js';
 import { type Colour, LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../src/plan.js';
 import { livePid, waitFor } from '../src/process.js';
-import { cli, ROOT } from './support.js';
+import { cli, ROOT, status } from './support.js';
 
 /**
  * The load balancer on the real native ci nginx, in front of fake colours: tiny HTTP servers on
@@ -450,6 +450,12 @@ describe('load balancer (native ci nginx, fake colours)', () => {
     const health = await fetch(`${ADMIN}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', active: 'green' });
+    // It is what `durable status` asks, so nginx shows healthy there without the token.
+    const nginx = (await status('ci')).services.find((x) => x.service === 'nginx');
+    expect(nginx).toMatchObject({
+      healthy: true,
+      detail: 'admin answering; production routes to green',
+    });
     expect((await lbState('ci')).active).toBe('green');
     expect(await readFile(stateFile, 'utf8')).toBe(file);
   });

@@ -177,15 +177,15 @@ export function nginxService(
     unsupervised: { pidFile: paths.pid, command: 'nginx: master' },
     answers,
 
+    // The admin API's open /health (status and the active colour): /state needs the token.
     async health() {
-      const stateUrl = `http://${LOOPBACK}:${ports.lbAdmin}/state`;
       let res: Response;
       try {
-        res = await fetch(stateUrl, { signal: AbortSignal.timeout(2000) });
+        res = await fetch(adminUrl, { signal: AbortSignal.timeout(2000) });
       } catch {
-        return { healthy: false, detail: `no answer from ${stateUrl}` };
+        return { healthy: false, detail: `no answer from ${adminUrl}` };
       }
-      if (!res.ok) return { healthy: false, detail: `${stateUrl} answered ${res.status}` };
+      if (!res.ok) return { healthy: false, detail: `${adminUrl} answered ${res.status}` };
       const { active } = (await res.json().catch(() => ({}))) as { active?: string | null };
       return {
         healthy: true,
