@@ -71,6 +71,17 @@ describe('supervisor event listener', () => {
     expect(book.records.aws?.restarts).toBe(0);
   });
 
+  it('tells when a program runs again after an automatic restart, not after a command', () => {
+    const book = new RestartBook();
+    const at = new Date();
+    book.apply(event('STARTING', 'aws', { from_state: 'STOPPED' }), at);
+    expect(book.apply(event('RUNNING', 'aws'), at).backAfterRestart).toBe(false);
+    book.apply(event('STARTING', 'aws', { from_state: 'EXITED' }), at);
+    expect(book.apply(event('RUNNING', 'aws'), at).backAfterRestart).toBe(true);
+    // Once per restart.
+    expect(book.apply(event('RUNNING', 'aws'), at).backAfterRestart).toBe(false);
+  });
+
   it('retries after a give-up with a cool-down that doubles up to its cap, reset by a good run', () => {
     const book = new RestartBook();
     const at = new Date();

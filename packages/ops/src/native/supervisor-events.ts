@@ -59,26 +59,34 @@ export const COOL_DOWN_MAX_MS = 300_000;
 export class RestartBook {
   readonly records: Record<string, RestartRecord>;
   private readonly fatalStreak = new Map<string, number>();
+  /** Programs whose current start was automatic (not a command's). */
+  private readonly automatic = new Set<string>();
 
   constructor(records: Record<string, RestartRecord> = {}) {
     this.records = records;
   }
 
   /**
-   * Returns whether the book changed, and the delay after which to start a program that
-   * supervisord gave up on.
+   * Returns whether the book changed, the delay after which to start a program that
+   * supervisord gave up on, and whether a program runs again (past startsecs) after an
+   * automatic restart.
    */
-  apply(event: SupervisorEvent, now: Date): { changed: boolean; retryAfterMs?: number } {
+  apply(
+    event: SupervisorEvent,
+    now: Date,
+  ): { changed: boolean; retryAfterMs?: number; backAfterRestart?: boolean } {
     const { name, state, fields } = event;
     if (state === 'STARTING') {
       const from = fields.from_state;
       if (from === 'STOPPED') {
         // A command started it: a fresh count.
         this.fatalStreak.delete(name);
+        this.automatic.delete(name);
         this.records[name] = { restarts: 0, lastRestartAt: null };
         return { changed: true };
       }
       if (from === 'EXITED' || from === 'BACKOFF' || from === 'FATAL') {
+        this.automatic.add(name);
         const before = this.records[name]?.restarts ?? 0;
         this.records[name] = { restarts: before + 1, lastRestartAt: now.toISOString() };
         return { changed: true };
@@ -88,7 +96,7 @@ export class RestartBook {
     if (state === 'RUNNING') {
       // It stayed up past startsecs: the next give-up starts the cool-down from the beginning.
       this.fatalStreak.delete(name);
-      return { changed: false };
+      return { changed: false, backAfterRestart: this.automatic.delete(name) };
     }
     if (state === 'FATAL') {
       const streak = (this.fatalStreak.get(name) ?? 0) + 1;

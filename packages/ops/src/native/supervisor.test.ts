@@ -58,7 +58,11 @@ describe('supervisor config', () => {
     mkdirSync(paths.programs, { recursive: true });
     writeFileSync(
       paths.conf,
-      renderSupervisordConf('ci', paths, { node: '/usr/bin/node', script: '/x/listener.js' }),
+      renderSupervisordConf('ci', paths, {
+        node: '/usr/bin/node',
+        script: '/x/listener.js',
+        cli: '/x/cli.js',
+      }),
     );
     writeFileSync(join(paths.programs, 'blue-api.conf'), renderProgram(tricky));
     const read = supervisorReads(paths.conf);
@@ -77,9 +81,20 @@ describe('supervisor config', () => {
       logfile: join(dir, 'api.log'),
       killasgroup: true,
     });
-    // The listener: counts restarts, retries after FATAL, wakes supervisord's loop.
+    // The listener: counts restarts, retries after FATAL, re-seeds moto after it restarted.
     expect(read['echobase-events']).toMatchObject({
-      argv: ['/usr/bin/node', '/x/listener.js', paths.restarts, paths.events],
+      argv: [
+        '/usr/bin/node',
+        '/x/listener.js',
+        paths.restarts,
+        paths.events,
+        'aws',
+        '/usr/bin/node',
+        '/x/cli.js',
+        'durable',
+        'setup',
+        'ci',
+      ],
       autostart: true,
       priority: 1,
     });
@@ -87,7 +102,7 @@ describe('supervisor config', () => {
 
   it('keeps the socket private and points supervisorctl at it', () => {
     const paths = supervisorPaths('devlocal', dir);
-    const conf = renderSupervisordConf('devlocal', paths, { node: '/n', script: '/s' });
+    const conf = renderSupervisordConf('devlocal', paths, { node: '/n', script: '/s', cli: '/c' });
     expect(conf).toContain(`file=${paths.socket}\nchmod=0700`);
     expect(conf).toContain(`serverurl=unix://${paths.socket}`);
     expect(conf).toContain('identifier=echobase-devlocal');

@@ -138,10 +138,15 @@ export function listenerScript(): string {
 
 const LISTENER = 'echobase-events';
 
+/** The CLI, as built: what the listener runs after moto restarted. */
+export function cliScript(): string {
+  return fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+}
+
 export function renderSupervisordConf(
   env: EnvName,
   paths: SupervisorPaths,
-  listener: { node: string; script: string },
+  listener: { node: string; script: string; cli: string },
 ): string {
   const l = (v: string) => literal(checkValue('path', v));
   return `; The private supervisord of the ${env} environment, written by \`echobase durable setup\`.
@@ -164,12 +169,13 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
 serverurl=unix://${l(paths.socket)}
 
-; Counts restarts, retries programs that supervisord gave up on (FATAL) after a cool-down, and
-; writes a byte to stderr every 100 ms: supervisord's loop waits up to 1 s in poll() between
-; reaping a child and respawning it, and any output wakes it (restart 0.2-0.35 s instead of
-; 1.2-2.2 s, measured; see the ADR).
+; Counts restarts, retries programs that supervisord gave up on (FATAL) after a cool-down,
+; re-seeds moto's secrets when it comes back (it keeps them in memory), and writes a byte to
+; stderr every 100 ms: supervisord's loop waits up to 1 s in poll() between reaping a child and
+; respawning it, and any output wakes it (restart 0.2-0.35 s instead of 1.2-2.2 s, measured;
+; docs/adr/0008-a-supervisor-for-native-processes.md).
 [eventlistener:${LISTENER}]
-command=${renderCommand([listener.node, listener.script, paths.restarts, paths.events])}
+command=${renderCommand([listener.node, listener.script, paths.restarts, paths.events, 'aws', listener.node, listener.cli, 'durable', 'setup', env])}
 events=PROCESS_STATE
 autostart=true
 autorestart=true
@@ -265,6 +271,7 @@ export class Supervisor {
     const conf = renderSupervisordConf(this.env, this.paths, {
       node: process.execPath,
       script: listenerScript(),
+      cli: cliScript(),
     });
     if (await this.answers()) {
       if ((await readFile(this.paths.conf, 'utf8').catch(() => '')) !== conf) {
