@@ -10,6 +10,9 @@ set -euo pipefail
 prefix=$1
 shift
 for proc in /proc/[0-9]*; do
+  # Builtins first: a command substitution per process would cost about 0.4 s on 100 of them.
+  { read -r comm <"$proc/comm"; } 2>/dev/null || continue
+  [[ $comm == nginx ]] || continue
   [[ $(readlink "$proc/cwd" 2>/dev/null) == "$prefix" ]] || continue
   [[ $(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) == "nginx: worker process"* ]] || continue
   kill -QUIT "${proc#/proc/}" 2>/dev/null || true
