@@ -18,6 +18,9 @@ describe('classifyFailure', () => {
       new Error("Can't add new command when connection is in closed state"),
     ],
     ['wrapped', { message: 'wrapped', cause: { code: 'ECONNRESET' } }],
+    // Already retried by the pool: waiting, not the DLQ, is what helps.
+    ['a deadlock, past its retries', { code: 'ER_LOCK_DEADLOCK', errno: 1213 }],
+    ['a lock wait timeout, past its retries', { code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 }],
   ])('is db-unavailable for %s', (_what, error) => {
     expect(classifyFailure(error)).toBe('db-unavailable');
   });
@@ -26,7 +29,6 @@ describe('classifyFailure', () => {
     ['a missing user (foreign key)', { code: 'ER_NO_REFERENCED_ROW_2', errno: 1452 }],
     ['a check constraint', { code: 'ER_CONSTRAINT_FAILED' }],
     ['bad SQL', { code: 'ER_PARSE_ERROR' }],
-    ['a lock wait timeout', { code: 'ER_LOCK_WAIT_TIMEOUT' }],
     ['access denied', { code: 'ER_ACCESS_DENIED_ERROR' }],
     ['a plain error', new Error('boom')],
     ['a string', 'ECONNREFUSED'],

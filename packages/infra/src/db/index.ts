@@ -7,5 +7,14 @@ export {
   migrate,
   schemaVersion,
 } from './migrate.js';
-export { createDbPool, type DbConfig, type Pool, poolOptions } from './pool.js';
-export { isDatabaseUnavailable } from './unavailable.js';
+export {
+  createDbPool,
+  type DbConfig,
+  type GuardOptions,
+  guardPool,
+  LOCK_CONFLICT_ATTEMPTS,
+  type Pool,
+  poolOptions,
+  retryLockConflicts,
+} from './pool.js';
+export { isDatabaseUnavailable, isLockConflict } from './unavailable.js';
