@@ -11,6 +11,13 @@ export interface QueueConfig {
   /** Set for an emulator; leave unset for real AWS. */
   endpoint?: string | undefined;
   credentials?: SQSClientConfig['credentials'];
+  /** Longest wait for a TCP connection to the endpoint; 2 s when omitted. */
+  connectionTimeoutMs?: number;
+  /**
+   * Longest wait for one request's answer; 5 s when omitted. A consumer's long polls must fit
+   * inside it (a 20 s poll needs more than 20 s).
+   */
+  requestTimeoutMs?: number;
 }
 
 export function createSqsClient(config: QueueConfig): SQSClient {
@@ -19,6 +26,13 @@ export function createSqsClient(config: QueueConfig): SQSClient {
     endpoint: config.endpoint,
     credentials: config.credentials,
     maxAttempts: 3,
+    // The SDK waits forever by default: an endpoint that accepts and never answers would hold
+    // an order request (and its socket) for good. A timed-out attempt is retried, then fails.
+    requestHandler: {
+      connectionTimeout: config.connectionTimeoutMs ?? 2_000,
+      requestTimeout: config.requestTimeoutMs ?? 5_000,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
