@@ -13,13 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Message, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createLogger } from '@echobase/infra/logger';
-import { encodeOrderPlaced } from '@echobase/infra/queue';
+import { orderFingerprint, signedOrderMessage } from '@echobase/infra/queue';
 import { processBatch } from '@echobase/order-processor/dist/batch.js';
 import { createOrdersRepository } from '@echobase/order-processor/dist/orders.repository.js';
 import {
   appPool,
   ensureDurable,
   freshQueues,
+  orderSigner,
   print,
   sqsClient,
   startApp,
@@ -40,6 +41,7 @@ await ensureDurable();
 const sqs = sqsClient();
 const queues = await freshQueues(sqs, 'drain');
 const pool = await appPool();
+const signer = await orderSigner();
 
 try {
   const [result] = await pool.query('INSERT INTO users (email, password_hash) VALUES (?, ?)', [
@@ -47,22 +49,26 @@ try {
     'x',
   ]);
   const userId = (result as { insertId: number }).insertId;
-  const body = () =>
-    encodeOrderPlaced({
-      type: 'order.placed',
-      version: 1,
-      orderId: randomUUID(),
-      userId,
-      productId: 7,
-      productSku: 'KB-202',
-      productName: 'Keyboard',
-      unitPrice: '49.99',
-      quantity: 2,
-      total: '99.98',
-      idempotencyKey: randomUUID(),
-      requestId: randomUUID(),
-      placedAt: new Date().toISOString(),
-    });
+  const signed = () =>
+    signedOrderMessage(
+      {
+        type: 'order.placed',
+        version: 2,
+        orderId: randomUUID(),
+        userId,
+        productId: 7,
+        productSku: 'KB-202',
+        productName: 'Keyboard',
+        unitPrice: '49.99',
+        quantity: 2,
+        total: '99.98',
+        idempotencyKey: randomUUID(),
+        fingerprint: orderFingerprint({ productId: 7, quantity: 2 }),
+        requestId: randomUUID(),
+        placedAt: new Date().toISOString(),
+      },
+      signer,
+    );
 
   print([`processor batch handler: ${handlerOrders} orders in batches of 10 against MariaDB…`]);
   const repository = createOrdersRepository(pool);
@@ -70,11 +76,11 @@ try {
   const handlerStarted = performance.now();
   let handled = 0;
   while (handled < handlerOrders) {
-    const batch: Message[] = Array.from({ length: Math.min(10, handlerOrders - handled) }, () => ({
-      MessageId: randomUUID(),
-      Body: body(),
-    }));
-    const { done } = await processBatch(batch, { repository, logger });
+    const batch: Message[] = Array.from({ length: Math.min(10, handlerOrders - handled) }, () => {
+      const { MessageBody, MessageAttributes } = signed();
+      return { MessageId: randomUUID(), Body: MessageBody, MessageAttributes };
+    });
+    const { done } = await processBatch(batch, { repository, signer, logger });
     if (done.length !== batch.length)
       throw new Error('the batch handler did not write every order');
     handled += batch.length;
@@ -92,7 +98,7 @@ try {
     while (next < total) {
       const entries = Array.from({ length: Math.min(10, total - next) }, () => {
         next++;
-        return { Id: randomUUID(), MessageBody: body() };
+        return { Id: randomUUID(), ...signed() };
       });
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.queueUrl, Entries: entries }));
     }

@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { encodeOrderPlaced } from '@echobase/infra/queue';
+import { orderFingerprint, signedOrderMessage } from '@echobase/infra/queue';
 import autocannon from 'autocannon';
 import {
   ensureDurable,
   freshQueues,
+  orderSigner,
   print,
   signIn,
   sqsClient,
@@ -30,6 +31,7 @@ const API_PORT = 3295;
 
 await ensureDurable();
 const sqs = sqsClient();
+const signer = await orderSigner();
 const bareQueues = await freshQueues(sqs, 'bare');
 const apiQueues = await freshQueues(sqs, 'api');
 
@@ -39,25 +41,28 @@ async function bareLoop(): Promise<{ perSecond: number; sent: number; errors: nu
   const until = Date.now() + seconds * 1000;
   const worker = async () => {
     while (Date.now() < until) {
-      const body = encodeOrderPlaced({
-        type: 'order.placed',
-        version: 1,
-        orderId: randomUUID(),
-        userId: 1,
-        productId: 1,
-        productSku: 'QS-001',
-        productName: 'Quantum Stabilizer',
-        unitPrice: '249.99',
-        quantity: 1,
-        total: '249.99',
-        idempotencyKey: randomUUID(),
-        requestId: randomUUID(),
-        placedAt: new Date().toISOString(),
-      });
+      // Encoded and signed, as the API does for every order.
+      const message = signedOrderMessage(
+        {
+          type: 'order.placed',
+          version: 2,
+          orderId: randomUUID(),
+          userId: 1,
+          productId: 1,
+          productSku: 'QS-001',
+          productName: 'Quantum Stabilizer',
+          unitPrice: '249.99',
+          quantity: 1,
+          total: '249.99',
+          idempotencyKey: randomUUID(),
+          fingerprint: orderFingerprint({ productId: 1, quantity: 1 }),
+          requestId: randomUUID(),
+          placedAt: new Date().toISOString(),
+        },
+        signer,
+      );
       try {
-        await sqs.send(
-          new SendMessageCommand({ QueueUrl: bareQueues.queueUrl, MessageBody: body }),
-        );
+        await sqs.send(new SendMessageCommand({ QueueUrl: bareQueues.queueUrl, ...message }));
         sent++;
       } catch {
         errors++;

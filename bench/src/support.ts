@@ -5,8 +5,18 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool, type Pool } from '@echobase/infra/db';
-import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
-import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import {
+  createOrderSigner,
+  createSqsClient,
+  ensureQueuePair,
+  type OrderSigner,
+  type QueuePair,
+} from '@echobase/infra/queue';
+import {
+  createSecretsReader,
+  dbCredentialsSchema,
+  orderSigningSecretSchema,
+} from '@echobase/infra/secrets';
 import { appEnvironment, createReporter, setupDurable } from '@echobase/ops';
 
 /** Benchmarks run against the native ci durable layer, set up here if it is not running. */
@@ -57,6 +67,18 @@ export async function appPool(): Promise<Pool> {
     password: login.password,
     connectionLimit: 20,
   });
+}
+
+/** Signs order messages with the environment's key, as the API does. */
+export async function orderSigner(): Promise<OrderSigner> {
+  const reader = createSecretsReader({
+    region: settings.AWS_REGION as string,
+    endpoint: settings.AWS_ENDPOINT_URL,
+  });
+  const secret = await reader
+    .getJson(settings.ORDER_SIGNING_SECRET_NAME as string, orderSigningSecretSchema)
+    .finally(() => reader.close());
+  return createOrderSigner(secret);
 }
 
 async function waitUntil(

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import type { Logger } from '@echobase/infra/logger';
+import type { OrderSigner } from '@echobase/infra/queue';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -33,6 +34,8 @@ export interface AppDeps {
   pool: Pool;
   sqs: SQSClient;
   queueUrl: string;
+  /** Signs order messages (the key from ORDER_SIGNING_SECRET_NAME). */
+  orderSigner: OrderSigner;
   logger: Logger;
   jwtSigningKey: string;
   jwtTtlSeconds: number;
@@ -76,7 +79,7 @@ export function createApp(deps: AppDeps): App {
   const orders = createOrdersService({
     catalogue,
     repo: createOrdersRepository(pool),
-    producer: createOrderProducer(deps.sqs, deps.queueUrl),
+    producer: createOrderProducer(deps.sqs, deps.queueUrl, deps.orderSigner),
     logger,
   });
   const openapi = buildOpenApi(deps.buildId);

@@ -7,6 +7,7 @@ const base = {
   DB_NAME: 'orders_db',
   DB_SECRET_NAME: 'db',
   JWT_SECRET_NAME: 'jwt',
+  ORDER_SIGNING_SECRET_NAME: 'echobase/ci/orders/signing',
   AWS_REGION: 'us-east-1',
   ORDERS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/orders',
 };
@@ -28,5 +29,13 @@ describe('TRUSTED_PROXIES', () => {
     expect(() => readEnv({ ...base, TRUSTED_PROXIES: '127.0.0.2,10.0.0.0/40' })).toThrow(
       /TRUSTED_PROXIES\.1 must be an IP address, a CIDR range or a host name/,
     );
+  });
+});
+
+describe('ORDER_SIGNING_SECRET_NAME', () => {
+  it('is required: the API never sends an order it cannot sign', () => {
+    const { ORDER_SIGNING_SECRET_NAME: _, ...without } = base;
+    expect(() => readEnv(without)).toThrow(/ORDER_SIGNING_SECRET_NAME is missing/);
+    expect(readEnv(base).ORDER_SIGNING_SECRET_NAME).toBe('echobase/ci/orders/signing');
   });
 });

@@ -11,6 +11,8 @@ const schema = z.object({
   /** Listen address; loopback unless the stack runs in a container. */
   HOST: z.string().min(1).default('127.0.0.1'),
   JWT_SECRET_NAME: z.string().min(1, 'must not be empty'),
+  /** The secret holding the key that signs order messages: echobase/<env>/orders/signing. */
+  ORDER_SIGNING_SECRET_NAME: z.string().min(1, 'must not be empty'),
   ORDERS_QUEUE_URL: z.url({ error: 'must be a URL' }),
   COLOUR: z.enum(['blue', 'green']).optional(),
   BUILD_ID: z.string().min(1).max(64).default('dev'),

@@ -1,8 +1,13 @@
 import { createDbPool } from '@echobase/infra/db';
 import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
-import { createSqsClient } from '@echobase/infra/queue';
-import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
+import { createOrderSigner, createSqsClient } from '@echobase/infra/queue';
+import {
+  createSecretsReader,
+  dbCredentialsSchema,
+  jwtSecretSchema,
+  orderSigningSecretSchema,
+} from '@echobase/infra/secrets';
 import { createApp } from './app.js';
 import { type Env, readEnv } from './env.js';
 import { keepServing } from './http/last-resort.js';
@@ -18,9 +23,10 @@ async function main(env: Env): Promise<void> {
   keepServing(logger);
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
-  const [login, jwtSecret] = await Promise.all([
+  const [login, jwtSecret, orderSigning] = await Promise.all([
     secrets.getJson(env.DB_SECRET_NAME, dbCredentialsSchema),
     secrets.getJson(env.JWT_SECRET_NAME, jwtSecretSchema),
+    secrets.getJson(env.ORDER_SIGNING_SECRET_NAME, orderSigningSecretSchema),
   ]).finally(() => secrets.close());
 
   const pool = createDbPool({
@@ -36,6 +42,7 @@ async function main(env: Env): Promise<void> {
     pool,
     sqs,
     queueUrl: env.ORDERS_QUEUE_URL,
+    orderSigner: createOrderSigner(orderSigning),
     logger,
     jwtSigningKey: jwtSecret.signingKey,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,

@@ -90,7 +90,7 @@ export function buildOpenApi(version: string) {
     responses: {
       202: json(acceptedResponse, 'accepted and queued'),
       200: json(acceptedResponse, 'the same Idempotency-Key again: the order it placed'),
-      ...errors(400, 401, 403, 409, 413, 415, 422, 503),
+      ...errors(400, 401, 403, 413, 415, 422, 503),
     },
   });
   registry.registerPath({

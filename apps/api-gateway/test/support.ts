@@ -6,8 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool, type Pool } from '@echobase/infra/db';
 import { createLogger } from '@echobase/infra/logger';
-import { createSqsClient, ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
-import { createSecretsReader, dbCredentialsSchema, jwtSecretSchema } from '@echobase/infra/secrets';
+import {
+  createOrderSigner,
+  createSqsClient,
+  ensureQueuePair,
+  type QueuePair,
+} from '@echobase/infra/queue';
+import {
+  createSecretsReader,
+  dbCredentialsSchema,
+  jwtSecretSchema,
+  orderSigningSecretSchema,
+} from '@echobase/infra/secrets';
 import { type App, type AppDeps, createApp } from '../src/app.js';
 
 /**
@@ -21,6 +31,7 @@ const REQUIRED = [
   'DB_NAME',
   'DB_SECRET_NAME',
   'JWT_SECRET_NAME',
+  'ORDER_SIGNING_SECRET_NAME',
   'AWS_ENDPOINT_URL',
   'AWS_REGION',
 ];
@@ -48,6 +59,10 @@ export async function readSecrets() {
     return {
       login: await reader.getJson(env.DB_SECRET_NAME as string, dbCredentialsSchema),
       jwt: await reader.getJson(env.JWT_SECRET_NAME as string, jwtSecretSchema),
+      orderSigning: await reader.getJson(
+        env.ORDER_SIGNING_SECRET_NAME as string,
+        orderSigningSecretSchema,
+      ),
     };
   } finally {
     reader.close();
@@ -85,7 +100,7 @@ export async function createQueues(
 
 /** The API in this process, with real MariaDB and moto, on an ephemeral port. */
 export async function startApi(overrides: Partial<AppDeps> = {}): Promise<Harness> {
-  const { login, jwt } = await readSecrets();
+  const { login, jwt, orderSigning } = await readSecrets();
   const pool = appPool(login);
   const sqs = createSqsClient(aws());
   const queues = await createQueues(sqs);
@@ -93,6 +108,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<Harnes
     pool,
     sqs,
     queueUrl: queues.queueUrl,
+    orderSigner: createOrderSigner(orderSigning),
     logger: createLogger({
       name: 'api-gateway-test',
       level: (process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent',
@@ -243,7 +259,11 @@ const PROCESSOR_MAIN = fileURLToPath(
 );
 
 /** The real order processor, built, as a child process reading `queueUrl`. */
-export async function startProcessor(queueUrl: string, healthPort: number): Promise<ChildProcess> {
+export async function startProcessor(
+  queueUrl: string,
+  healthPort: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const child = spawn('node', [PROCESSOR_MAIN], {
     env: {
       ...process.env,
@@ -252,6 +272,7 @@ export async function startProcessor(queueUrl: string, healthPort: number): Prom
       HEALTH_PORT: String(healthPort),
       LOG_LEVEL: 'warn',
       PAUSE_MAX_BACKOFF_MS: '500',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,10 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import { createLogger } from '@echobase/infra/logger';
-import { encodeOrderPlaced, type OrderPlaced } from '@echobase/infra/queue';
+import {
+  createOrderSigner,
+  fromCents,
+  type OrderPlaced,
+  orderFingerprint,
+  signedOrderMessage,
+  toCents,
+} from '@echobase/infra/queue';
 import { describe, expect, it, vi } from 'vitest';
 import { processBatch } from './batch.js';
-import type { OrdersRepository, RecordedStatus } from './orders.repository.js';
+import type {
+  CatalogueEntry,
+  OrdersRepository,
+  RecordedStatus,
+  RecordOutcome,
+} from './orders.repository.js';
+
+const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -17,46 +31,65 @@ function capture() {
 }
 
 function order(overrides: Partial<OrderPlaced> = {}): OrderPlaced {
+  const productId = overrides.productId ?? 2;
+  const quantity = overrides.quantity ?? 2;
+  const unitPrice = overrides.unitPrice ?? '89.50';
   return {
     type: 'order.placed',
-    version: 1,
+    version: 2,
     orderId: randomUUID(),
     userId: 7,
-    productId: 2,
+    productId,
     productSku: 'PC-042',
     productName: 'Plasma Conduit',
-    unitPrice: '89.50',
-    quantity: 2,
-    total: '179.00',
+    unitPrice,
+    quantity,
+    total: fromCents(toCents(unitPrice) * quantity),
     idempotencyKey: randomUUID(),
+    fingerprint: orderFingerprint({ productId, quantity }),
     requestId: `req-${randomUUID()}`,
     placedAt: new Date().toISOString(),
     ...overrides,
   };
 }
 
-function message(body: string, receiveCount = 1): Message {
+/** A message as SQS delivers it, signed by the API unless `attributes` says otherwise. */
+function message(
+  body: string,
+  receiveCount = 1,
+  attributes: Message['MessageAttributes'] = signer.sign(body),
+): Message {
   return {
     MessageId: randomUUID(),
     ReceiptHandle: randomUUID(),
     Body: body,
+    MessageAttributes: attributes,
     Attributes: { ApproximateReceiveCount: String(receiveCount) },
   };
 }
 
-type Repo = Pick<OrdersRepository, 'productStates' | 'recordOrder'>;
+const signed = (o: OrderPlaced) => message(signedOrderMessage(o, signer).MessageBody);
 
-function repository(products: Record<number, boolean>, record?: Repo['recordOrder']) {
-  const written: { orderId: string; status: RecordedStatus }[] = [];
+const CATALOGUE: Record<number, CatalogueEntry> = {
+  2: { sku: 'PC-042', name: 'Plasma Conduit', price: '89.50', active: true },
+  5: { sku: 'CSU-088', name: 'Chrono Sync Unit', price: '324.75', active: false },
+};
+
+type Repo = Pick<OrdersRepository, 'products' | 'recordOrder'>;
+
+function repository(record?: Repo['recordOrder']) {
+  const written: { orderId: string; status: RecordedStatus; price: string }[] = [];
   const repo: Repo = {
-    productStates: vi.fn(async (ids: readonly number[]) => {
-      return new Map(ids.filter((id) => id in products).map((id) => [id, products[id] as boolean]));
+    products: vi.fn(async (ids: readonly number[]) => {
+      return new Map(
+        ids.filter((id) => id in CATALOGUE).map((id) => [id, CATALOGUE[id] as CatalogueEntry]),
+      );
     }),
     recordOrder: vi.fn(
       record ??
-        (async (o: OrderPlaced, status: RecordedStatus) => {
-          written.push({ orderId: o.orderId, status });
-          return 'recorded' as const;
+        (async (o: OrderPlaced, status: RecordedStatus, product: CatalogueEntry) => {
+          written.push({ orderId: o.orderId, status, price: product.price });
+          return 'recorded' as RecordOutcome;
         }),
     ),
   };
@@ -64,46 +97,102 @@ function repository(products: Record<number, boolean>, record?: Repo['recordOrde
 }
 
 describe('processBatch', () => {
-  it('returns only the committed messages: valid and failed-product, never poison', async () => {
+  it('returns only the committed messages: valid and failed-product; never unsigned, poison or unknown-product', async () => {
     const { logger } = capture();
-    const { repo, written } = repository({ 2: true, 5: false });
+    const { repo, written } = repository();
     const ok = order();
-    const inactive = order({ productId: 5, productSku: 'CSU-088' });
+    const inactive = order({ productId: 5, productSku: 'CSU-088', unitPrice: '324.75' });
     const missing = order({ productId: 999 });
-    const badTotal = JSON.stringify({ ...order(), total: '1.00' });
-    const notJson = 'not json at all';
-    const unknownVersion = JSON.stringify({ ...order(), version: 2 });
     const messages = [
-      message(encodeOrderPlaced(ok)),
-      message(badTotal, 2),
-      message(encodeOrderPlaced(inactive)),
-      message(notJson),
-      message(encodeOrderPlaced(missing)),
-      message(unknownVersion),
+      signed(ok),
+      message(JSON.stringify({ ...order(), total: '1.00' }), 2),
+      signed(inactive),
+      message('not json at all'),
+      signed(missing),
+      message(JSON.stringify({ ...order(), version: 1, fingerprint: undefined })),
+      message(signedOrderMessage(order(), signer).MessageBody, 1, {}),
     ];
 
-    const result = await processBatch(messages, { repository: repo, logger });
+    const result = await processBatch(messages, { repository: repo, signer, logger });
 
     expect(result.done.map((m) => m.MessageId)).toEqual(
-      [messages[0], messages[2], messages[4]].map((m) => m?.MessageId),
+      [messages[0], messages[2]].map((m) => m?.MessageId),
     );
     expect(result.unavailable).toBeUndefined();
-    expect(result.counts).toEqual({ completed: 1, failed: 2, poison: 3, rejected: 0 });
+    expect(result.counts).toEqual({
+      completed: 1,
+      failed: 1,
+      conflicts: 0,
+      unauthenticated: 1,
+      poison: 3,
+      rejected: 1,
+    });
     expect(written).toEqual([
-      { orderId: ok.orderId, status: 'completed' },
-      { orderId: inactive.orderId, status: 'failed' },
-      { orderId: missing.orderId, status: 'failed' },
+      { orderId: ok.orderId, status: 'completed', price: '89.50' },
+      { orderId: inactive.orderId, status: 'failed', price: '324.75' },
     ]);
     // One catalogue read for the whole batch.
-    expect(repo.productStates).toHaveBeenCalledTimes(1);
-    expect(repo.productStates).toHaveBeenCalledWith([2, 5, 999]);
+    expect(repo.products).toHaveBeenCalledTimes(1);
+    expect(repo.products).toHaveBeenCalledWith([2, 5, 999]);
+  });
+
+  it('never reads an unsigned, re-signed or altered message, and logs why without what it claims', async () => {
+    const { logger, lines } = capture();
+    const { repo } = repository();
+    const forged = order({ unitPrice: '0.01' });
+    const body = signedOrderMessage(forged, signer).MessageBody;
+    const stranger = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
+    const altered = body.replace('"quantity":2', '"quantity":3');
+    const result = await processBatch(
+      [
+        message(body, 1, {}),
+        message(body, 2, stranger.sign(body)),
+        message(altered, 3, signer.sign(body)),
+      ],
+      { repository: repo, signer, logger },
+    );
+    expect(result.done).toEqual([]);
+    expect(result.counts.unauthenticated).toBe(3);
+    expect(repo.products).not.toHaveBeenCalled();
+    expect(repo.recordOrder).not.toHaveBeenCalled();
+    expect(lines.map((l) => [l.msg, l.reason, l.receiveCount, l.level])).toEqual([
+      [
+        'order message not authenticated: not written; left for the dead-letter queue',
+        'no signature',
+        1,
+        40,
+      ],
+      [
+        'order message not authenticated: not written; left for the dead-letter queue',
+        'signed with an unknown key',
+        2,
+        40,
+      ],
+      [
+        'order message not authenticated: not written; left for the dead-letter queue',
+        'bad signature',
+        3,
+        40,
+      ],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(forged.requestId);
+    expect(JSON.stringify(lines)).not.toContain(forged.orderId);
+  });
+
+  it('prices the order from the catalogue, not from the message', async () => {
+    const { logger, lines } = capture();
+    const { repo, written } = repository();
+    const cheap = order({ unitPrice: '0.01' });
+    await processBatch([signed(cheap)], { repository: repo, signer, logger });
+    expect(written).toEqual([{ orderId: cheap.orderId, status: 'completed', price: '89.50' }]);
+    expect(lines[0]).toMatchObject({ msg: 'order recorded', repriced: true });
   });
 
   it('logs poison with the fields at fault, never their values, and with its request id', async () => {
     const { logger, lines } = capture();
-    const { repo } = repository({ 2: true });
+    const { repo } = repository();
     const bad = { ...order(), total: '1.00', productName: '' };
-    await processBatch([message(JSON.stringify(bad), 3)], { repository: repo, logger });
+    await processBatch([message(JSON.stringify(bad), 3)], { repository: repo, signer, logger });
     expect(repo.recordOrder).not.toHaveBeenCalled();
     const line = lines.find(
       (l) => l.msg === 'invalid order message: not written; left for the dead-letter queue',
@@ -117,21 +206,56 @@ describe('processBatch', () => {
     expect(JSON.stringify(lines)).not.toContain('1.00');
   });
 
+  it('leaves an order for a product that does not exist for the DLQ, saying so', async () => {
+    const { logger, lines } = capture();
+    const { repo } = repository();
+    const missing = order({ productId: 999 });
+    const result = await processBatch([signed(missing)], { repository: repo, signer, logger });
+    expect(result.done).toEqual([]);
+    expect(result.counts.rejected).toBe(1);
+    expect(repo.recordOrder).not.toHaveBeenCalled();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: 'order for a product that does not exist: not written; left for the dead-letter queue',
+        orderId: missing.orderId,
+        requestId: missing.requestId,
+        productId: 999,
+      }),
+    ]);
+  });
+
+  it('deletes a message whose body lost to an earlier one under its order id, counting the conflict', async () => {
+    const { logger, lines } = capture();
+    const { repo } = repository(async () => 'conflict');
+    const second = order({ quantity: 7 });
+    const result = await processBatch([signed(second)], { repository: repo, signer, logger });
+    expect(result.done).toHaveLength(1);
+    expect(result.counts).toMatchObject({ conflicts: 1, completed: 0 });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'Idempotency-Key reused for a different order: recorded as a conflict; the first order stands',
+        orderId: second.orderId,
+        requestId: second.requestId,
+        quantity: 7,
+      }),
+    ]);
+  });
+
   it('puts the request id, order id and message id on every line about a valid message', async () => {
     const { logger, lines } = capture();
-    const { repo } = repository({ 2: true, 5: false });
+    const { repo } = repository();
     const a = order();
-    const b = order({ productId: 5 });
-    await processBatch([message(encodeOrderPlaced(a)), message(encodeOrderPlaced(b))], {
-      repository: repo,
-      logger,
-    });
+    const b = order({ productId: 5, unitPrice: '324.75' });
+    await processBatch([signed(a), signed(b)], { repository: repo, signer, logger });
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
       requestId: a.requestId,
       orderId: a.orderId,
       status: 'completed',
     });
+    expect(lines[0]?.repriced).toBeUndefined();
     expect(lines[1]).toMatchObject({
       requestId: b.requestId,
       orderId: b.orderId,
@@ -143,13 +267,13 @@ describe('processBatch', () => {
     const { logger, lines } = capture();
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     let calls = 0;
-    const { repo } = repository({ 2: true }, async () => {
+    const { repo } = repository(async () => {
       calls += 1;
       if (calls === 2) throw outage;
       return 'recorded';
     });
-    const messages = [order(), order(), order()].map((o) => message(encodeOrderPlaced(o)));
-    const result = await processBatch(messages, { repository: repo, logger });
+    const messages = [order(), order(), order()].map(signed);
+    const result = await processBatch(messages, { repository: repo, signer, logger });
     expect(result.done).toEqual([messages[0]]);
     expect(result.unavailable).toBe(outage);
     expect(calls).toBe(2); // the third order is not attempted
@@ -160,14 +284,11 @@ describe('processBatch', () => {
 
   it('flags an outage met while reading the catalogue, returning nothing', async () => {
     const { logger } = capture();
-    const { repo } = repository({});
-    repo.productStates = async () => {
+    const { repo } = repository();
+    repo.products = async () => {
       throw Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
     };
-    const result = await processBatch([message(encodeOrderPlaced(order()))], {
-      repository: repo,
-      logger,
-    });
+    const result = await processBatch([signed(order())], { repository: repo, signer, logger });
     expect(result.done).toEqual([]);
     expect(result.unavailable).toBeDefined();
   });
@@ -175,7 +296,7 @@ describe('processBatch', () => {
   it('leaves a message the database refuses (data error) and carries on with the batch', async () => {
     const { logger, lines } = capture();
     const refused = order({ userId: 424242 });
-    const { repo } = repository({ 2: true }, async (o) => {
+    const { repo } = repository(async (o) => {
       if (o.orderId === refused.orderId)
         throw Object.assign(new Error('Cannot add or update a child row'), {
           code: 'ER_NO_REFERENCED_ROW_2',
@@ -183,8 +304,8 @@ describe('processBatch', () => {
       return 'recorded';
     });
     const ok = order();
-    const messages = [message(encodeOrderPlaced(refused)), message(encodeOrderPlaced(ok))];
-    const result = await processBatch(messages, { repository: repo, logger });
+    const messages = [signed(refused), signed(ok)];
+    const result = await processBatch(messages, { repository: repo, signer, logger });
     expect(result.done).toEqual([messages[1]]);
     expect(result.unavailable).toBeUndefined();
     expect(result.counts.rejected).toBe(1);
@@ -199,12 +320,13 @@ describe('processBatch', () => {
   it('runs the after-write hook only once the write has resolved', async () => {
     const { logger } = capture();
     const events: string[] = [];
-    const { repo } = repository({ 2: true }, async () => {
+    const { repo } = repository(async () => {
       events.push('write');
       return 'recorded';
     });
-    await processBatch([message(encodeOrderPlaced(order()))], {
+    await processBatch([signed(order())], {
       repository: repo,
+      signer,
       logger,
       afterWrite: () => events.push('after'),
     });

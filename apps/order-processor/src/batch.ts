@@ -1,11 +1,13 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Logger } from '@echobase/infra/logger';
-import { decodeOrderPlaced, type OrderPlaced } from '@echobase/infra/queue';
+import { decodeOrderPlaced, type OrderPlaced, type OrderSigner } from '@echobase/infra/queue';
 import { classifyFailure, failureCode } from './failures.js';
 import type { OrdersRepository } from './orders.repository.js';
 
 export interface BatchDeps {
-  repository: Pick<OrdersRepository, 'productStates' | 'recordOrder'>;
+  repository: Pick<OrdersRepository, 'products' | 'recordOrder'>;
+  /** Checks each message's signature before anything else is read from it. */
+  signer: Pick<OrderSigner, 'verify'>;
   logger: Logger;
   /** Runs right after an order's write commits, before its message is deleted (test hook). */
   afterWrite?: ((order: OrderPlaced) => void) | undefined;
@@ -14,12 +16,23 @@ export interface BatchDeps {
 export interface BatchCounts {
   /** Orders written as completed. */
   completed: number;
-  /** Orders written as failed: their product is missing or no longer sold. */
+  /** Orders written as failed: their product is no longer sold. */
   failed: number;
+  /** Second bodies under an order id already taken by another: recorded in order_conflicts. */
+  conflicts: number;
+  /** Messages not signed with the order signing key: never read, left for the DLQ. */
+  unauthenticated: number;
   /** Messages that are not a valid order: left for the dead-letter queue. */
   poison: number;
-  /** Valid orders the database refused: left for redelivery, then the dead-letter queue. */
+  /**
+   * Valid orders that cannot be written (their product does not exist, or the database refused
+   * the row): left for redelivery, then the dead-letter queue.
+   */
   rejected: number;
+}
+
+export function emptyCounts(): BatchCounts {
+  return { completed: 0, failed: 0, conflicts: 0, unauthenticated: 0, poison: 0, rejected: 0 };
 }
 
 export interface BatchResult {
@@ -46,12 +59,19 @@ function receiveCount(message: Message): number | undefined {
 }
 
 /**
- * Handles one batch: validates every message against the versioned contract, writes each valid
- * order exactly once, and returns the messages that may be deleted. Never throws.
+ * Handles one batch: checks every message's signature, validates it against the versioned
+ * contract, prices each order from `products` and writes it exactly once, and returns the
+ * messages that may be deleted. Never throws.
  *
- * - poison (fails validation): logged with the fields at fault, never their values, and left
- *   alone so the queue's redrive policy moves it to the DLQ after three receives.
- * - valid, product missing or inactive: written as `failed`, so its owner sees it failed.
+ * - not signed with the order signing key: logged (why, never what it claims), never read
+ *   further, and left alone so the queue's redrive policy moves it to the DLQ after three
+ *   receives. Whoever can reach the queue cannot place an order.
+ * - poison (fails validation): logged with the fields at fault, never their values; left for
+ *   the DLQ the same way.
+ * - valid, product missing: there is no price and the row's foreign key refuses it: logged and
+ *   left for the DLQ, where an operator sees it.
+ * - valid, product no longer sold: written as `failed`, so its owner sees it failed.
+ * - another body already written under its order id: recorded as a conflict; the first stands.
  * - the database refuses the row (data error): logged, left for redelivery and then the DLQ.
  * - the database is unreachable: the rest of the batch is not attempted and `unavailable` is
  *   set; the caller pauses consumption. Orders already committed are still returned.
@@ -60,11 +80,24 @@ export async function processBatch(
   messages: readonly Message[],
   deps: BatchDeps,
 ): Promise<BatchResult> {
-  const counts: BatchCounts = { completed: 0, failed: 0, poison: 0, rejected: 0 };
+  const counts = emptyCounts();
   const done: Message[] = [];
   const valid: { message: Message; order: OrderPlaced; log: Logger }[] = [];
 
   for (const message of messages) {
+    const verified = deps.signer.verify(message.Body, message.MessageAttributes);
+    if (!verified.ok) {
+      counts.unauthenticated += 1;
+      deps.logger.warn(
+        {
+          messageId: message.MessageId,
+          receiveCount: receiveCount(message),
+          reason: verified.reason,
+        },
+        'order message not authenticated: not written; left for the dead-letter queue',
+      );
+      continue;
+    }
     const decoded = decodeOrderPlaced(message.Body);
     if (!decoded.ok) {
       counts.poison += 1;
@@ -93,11 +126,9 @@ export async function processBatch(
   }
   if (valid.length === 0) return { done, counts };
 
-  let products: Map<number, boolean>;
+  let products: Awaited<ReturnType<BatchDeps['repository']['products']>>;
   try {
-    products = await deps.repository.productStates([
-      ...new Set(valid.map((v) => v.order.productId)),
-    ]);
+    products = await deps.repository.products([...new Set(valid.map((v) => v.order.productId))]);
   } catch (error) {
     if (classifyFailure(error) === 'db-unavailable') return { done, counts, unavailable: error };
     for (const { log } of valid) {
@@ -111,22 +142,38 @@ export async function processBatch(
   }
 
   for (const [index, { message, order, log }] of valid.entries()) {
-    const active = products.get(order.productId);
-    const status = active === true ? 'completed' : 'failed';
+    const product = products.get(order.productId);
+    if (!product) {
+      counts.rejected += 1;
+      log.error(
+        { productId: order.productId },
+        'order for a product that does not exist: not written; left for the dead-letter queue',
+      );
+      continue;
+    }
+    const status = product.active ? 'completed' : 'failed';
     try {
-      const outcome = await deps.repository.recordOrder(order, status);
+      const outcome = await deps.repository.recordOrder(order, status, product);
       deps.afterWrite?.(order);
       done.push(message);
+      if (outcome === 'conflict') {
+        counts.conflicts += 1;
+        log.warn(
+          { productId: order.productId, quantity: order.quantity },
+          'Idempotency-Key reused for a different order: recorded as a conflict; the first order stands',
+        );
+        continue;
+      }
       counts[status] += 1;
+      // The message's price is what the API quoted; the catalogue's is what is recorded.
+      const repriced = product.price !== order.unitPrice ? { repriced: true } : {};
       if (status === 'failed') {
         log.warn(
           { status, outcome, productId: order.productId },
-          active === undefined
-            ? 'order recorded as failed: the product does not exist'
-            : 'order recorded as failed: the product is no longer sold',
+          'order recorded as failed: the product is no longer sold',
         );
       } else {
-        log.info({ status, outcome }, 'order recorded');
+        log.info({ status, outcome, ...repriced }, 'order recorded');
       }
     } catch (error) {
       if (classifyFailure(error) === 'db-unavailable') {

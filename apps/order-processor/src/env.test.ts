@@ -8,6 +8,7 @@ const base = {
   DB_NAME: 'orders_db',
   DB_SECRET_NAME: 'echobase/ci/db/app',
   ORDERS_QUEUE_URL: 'http://127.0.0.1:4567/123456789012/echobase-ci-blue-orders',
+  ORDER_SIGNING_SECRET_NAME: 'echobase/ci/orders/signing',
 };
 
 describe('readEnv', () => {
@@ -18,6 +19,7 @@ describe('readEnv', () => {
       HEALTH_HOST: '127.0.0.1',
       BUILD_ID: 'dev',
       PAUSE_MAX_BACKOFF_MS: 5000,
+      ORDER_REPUBLISH_AFTER_MS: 60_000,
       ORDER_PROCESSOR_CRASH_AFTER_WRITE: false,
       LOG_LEVEL: 'info',
       AWS_REGION: 'us-east-1',
@@ -38,6 +40,8 @@ describe('readEnv', () => {
           ...base,
           ORDERS_QUEUE_URL: 'not-a-url',
           DB_SECRET_NAME: undefined,
+          ORDER_SIGNING_SECRET_NAME: undefined,
+          ORDER_REPUBLISH_AFTER_MS: '10',
           COLOUR: 'red',
           HEALTH_PORT: '99999',
         });
@@ -51,6 +55,8 @@ describe('readEnv', () => {
       'DB_SECRET_NAME',
       'HEALTH_PORT',
       'ORDERS_QUEUE_URL',
+      'ORDER_REPUBLISH_AFTER_MS',
+      'ORDER_SIGNING_SECRET_NAME',
     ]);
     expect(error.message).not.toContain('not-a-url');
   });

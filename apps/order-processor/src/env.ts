@@ -8,6 +8,15 @@ const schema = z.object({
   ...logEnv.shape,
   /** This colour's order queue (its DLQ is set on the queue by its redrive policy). */
   ORDERS_QUEUE_URL: z.url({ error: 'must be a URL' }),
+  /** The secret holding the key that signs order messages: echobase/<env>/orders/signing. */
+  ORDER_SIGNING_SECRET_NAME: z.string().min(1, 'must not be empty'),
+  /** An order still `queued` this long has its message re-published from its row. */
+  ORDER_REPUBLISH_AFTER_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(1_000, 'must be at least 1000')
+    .max(86_400_000, 'must be at most 86400000')
+    .default(60_000),
   HEALTH_PORT: portNumber.default(3102),
   /** Listen address of the health server; loopback unless the stack runs in a container. */
   HEALTH_HOST: z.string().min(1).default('127.0.0.1'),

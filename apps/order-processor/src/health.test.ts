@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHealthServer, type HealthDeps } from './health.js';
 import { emptyCounts } from './batch.js';
+import { createHealthServer, type HealthDeps } from './health.js';
 import type { ProcessorStatus } from './processor.js';
 
 const totals = { ...emptyCounts(), republished: 0 };

@@ -2,8 +2,12 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
 import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
-import { createSqsClient } from '@echobase/infra/queue';
-import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import { createOrderSigner, createSqsClient } from '@echobase/infra/queue';
+import {
+  createSecretsReader,
+  dbCredentialsSchema,
+  orderSigningSecretSchema,
+} from '@echobase/infra/secrets';
 import { type Env, readEnv } from './env.js';
 import { failureCode } from './failures.js';
 import { createHealthServer } from './health.js';
@@ -49,11 +53,13 @@ async function main(env: Env): Promise<void> {
   });
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
-  const login = await secrets
-    .getJson(env.DB_SECRET_NAME, dbCredentialsSchema)
-    .finally(() => secrets.close());
+  const [login, orderSigning] = await Promise.all([
+    secrets.getJson(env.DB_SECRET_NAME, dbCredentialsSchema),
+    secrets.getJson(env.ORDER_SIGNING_SECRET_NAME, orderSigningSecretSchema),
+  ]).finally(() => secrets.close());
 
-  const sqs = createSqsClient(aws);
+  // Long polls last up to 5 s (below): each request gets well more than that.
+  const sqs = createSqsClient({ ...aws, requestTimeoutMs: 15_000 });
   const shutdownBudgetMs = await visibilityTimeoutMs(sqs, env.ORDERS_QUEUE_URL);
   const pool = createDbPool({
     host: env.DB_HOST,
@@ -68,6 +74,8 @@ async function main(env: Env): Promise<void> {
     queueUrl: env.ORDERS_QUEUE_URL,
     pool,
     logger,
+    signer: createOrderSigner(orderSigning),
+    republishAfterMs: env.ORDER_REPUBLISH_AFTER_MS,
     pauseMaxBackoffMs: env.PAUSE_MAX_BACKOFF_MS,
     // A stop lets the poll in progress finish; keep it well inside the shutdown budget.
     waitTimeSeconds: Math.max(1, Math.min(5, Math.floor(shutdownBudgetMs / 2000))),

@@ -1,9 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import { createLogger } from '@echobase/infra/logger';
-import { encodeOrderPlaced, type OrderPlaced } from '@echobase/infra/queue';
+import {
+  createOrderSigner,
+  type OrderPlaced,
+  orderFingerprint,
+  signedOrderMessage,
+} from '@echobase/infra/queue';
 import { describe, expect, it } from 'vitest';
 import type { OrdersRepository } from './orders.repository.js';
 import { createProcessor } from './processor.js';
@@ -13,16 +18,20 @@ import { createProcessor } from './processor.js';
  * thing, against moto and MariaDB, is in test/.
  */
 
+const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
+
 class FakeQueue {
   visible: Message[] = [];
   deleted: string[] = [];
   receives = 0;
 
   put(order: OrderPlaced) {
+    const { MessageBody, MessageAttributes } = signedOrderMessage(order, signer);
     this.visible.push({
       MessageId: randomUUID(),
       ReceiptHandle: randomUUID(),
-      Body: encodeOrderPlaced(order),
+      Body: MessageBody,
+      MessageAttributes,
     });
   }
 
@@ -57,7 +66,7 @@ class FakeQueue {
 function order(): OrderPlaced {
   return {
     type: 'order.placed',
-    version: 1,
+    version: 2,
     orderId: randomUUID(),
     userId: 1,
     productId: 2,
@@ -67,6 +76,7 @@ function order(): OrderPlaced {
     quantity: 1,
     total: '89.50',
     idempotencyKey: randomUUID(),
+    fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
     requestId: randomUUID(),
     placedAt: new Date().toISOString(),
   };
@@ -94,10 +104,18 @@ function setup(repository: Partial<OrdersRepository>) {
       level: 'info',
       destination: { write: (s: string) => lines.push(JSON.parse(s)) },
     }),
+    signer,
     repository: {
       ping: async () => undefined,
-      productStates: async (ids) => new Map(ids.map((id) => [id, true])),
+      products: async (ids) =>
+        new Map(
+          ids.map((id) => [
+            id,
+            { sku: 'PC-042', name: 'Plasma Conduit', price: '89.50', active: true },
+          ]),
+        ),
       recordOrder: async () => 'recorded',
+      claimStale: async () => [],
       ...repository,
     },
     pauseInitialBackoffMs: 10,

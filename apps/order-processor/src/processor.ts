@@ -2,17 +2,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import type { Logger } from '@echobase/infra/logger';
-import type { OrderPlaced } from '@echobase/infra/queue';
+import {
+  KEY_ID_ATTRIBUTE,
+  type OrderPlaced,
+  type OrderSigner,
+  SIGNATURE_ATTRIBUTE,
+} from '@echobase/infra/queue';
 import { Consumer } from 'sqs-consumer';
-import { type BatchCounts, processBatch } from './batch.js';
+import { type BatchCounts, emptyCounts, processBatch } from './batch.js';
 import { classifyFailure, failureCode } from './failures.js';
 import { createOrdersRepository, type OrdersRepository } from './orders.repository.js';
+import { republishStale } from './republish.js';
 
 export interface ProcessorDeps {
   sqs: SQSClient;
   queueUrl: string;
   pool: Pool;
   logger: Logger;
+  /** Verifies every message, and signs the ones re-published from their rows. */
+  signer: OrderSigner;
+  /** An order still `queued` this long is re-published from its row; 60 s when omitted. */
+  republishAfterMs?: number;
   /** Defaults to the SQL repository over `pool`. */
   repository?: OrdersRepository;
   /** First wait before re-checking the database while paused; doubles up to the max. */
@@ -38,7 +48,7 @@ export interface ProcessorStatus {
   since: string;
   /** Messages of the batch being handled right now. */
   inFlight: number;
-  totals: BatchCounts;
+  totals: BatchCounts & { republished: number };
 }
 
 export interface Processor {
@@ -76,7 +86,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let pauseAbort = new AbortController();
   let waiting: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
-  const totals: BatchCounts = { completed: 0, failed: 0, poison: 0, rejected: 0 };
+  const totals = { ...emptyCounts(), republished: 0 };
+  const republishAfterMs = deps.republishAfterMs ?? 60_000;
+  let republishTimer: NodeJS.Timeout | undefined;
+  let republishing: Promise<void> = Promise.resolve();
 
   function setState(next: ProcessorState, why?: string) {
     state = next;
@@ -98,10 +111,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     inFlight = messages.length;
     const result = await processBatch(messages, {
       repository,
+      signer: deps.signer,
       logger,
       afterWrite: deps.afterWrite,
     });
-    for (const key of Object.keys(totals) as (keyof BatchCounts)[])
+    for (const key of Object.keys(result.counts) as (keyof BatchCounts)[])
       totals[key] += result.counts[key];
     if (result.unavailable !== undefined) pause(result.unavailable);
     return result.done;
@@ -114,6 +128,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     // Short enough that a stop waits at most this long for the poll in progress.
     waitTimeSeconds: deps.waitTimeSeconds ?? 5,
     messageSystemAttributeNames: ['ApproximateReceiveCount'],
+    messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE],
     handleMessageBatch,
     strictReturn: true,
   });
@@ -194,10 +209,46 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     consumer.start();
   }
 
+  /**
+   * Every so often, while consuming, re-publishes orders left `queued` too long (see
+   * republish.ts). Checks a few times per threshold, so an order waits at most about 1.25 ×
+   * the threshold; not more often than 4 times a second, nor less than every 15 s.
+   */
+  function scheduleRepublish() {
+    const everyMs = Math.min(15_000, Math.max(250, Math.floor(republishAfterMs / 4)));
+    republishTimer = setTimeout(() => {
+      republishing = (async () => {
+        if (state !== 'running') return;
+        try {
+          totals.republished += await republishStale({
+            repository,
+            sqs: deps.sqs,
+            queueUrl: deps.queueUrl,
+            signer: deps.signer,
+            logger,
+            afterMs: republishAfterMs,
+          });
+        } catch (error) {
+          // The database away or busy pauses consumption on its own: just try again later.
+          const unavailable = classifyFailure(error) === 'db-unavailable';
+          logger[unavailable ? 'debug' : 'error'](
+            { code: failureCode(error) },
+            'cannot look for stale queued orders now',
+          );
+        }
+      })().finally(() => {
+        if (state !== 'stopping' && state !== 'stopped') scheduleRepublish();
+      });
+    }, everyMs);
+    republishTimer.unref();
+  }
+
   return {
     async start() {
       if (state !== 'idle') throw new Error(`the processor cannot start: it is ${state}`);
       setState('running');
+      // Its passes run only while consuming; a pause skips them until the database is back.
+      scheduleRepublish();
       try {
         await repository.ping();
       } catch (error) {
@@ -221,11 +272,13 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         }
         setState('stopping');
         pauseAbort.abort();
+        clearTimeout(republishTimer);
         // The poll in progress is not aborted: the queue may already have handed it messages,
         // which would then sit invisible for the visibility timeout. It ends within
         // waitTimeSeconds, and whatever it brings is finished (written and deleted).
         consumer.stop();
         await waiting;
+        await republishing;
         await until(() => !consumer.status.isPolling);
         setState('stopped');
         logger.info({ totals }, 'consumer stopped');

@@ -18,6 +18,7 @@ import {
   Fixtures,
   orderFor,
   sendBody,
+  sendSignedBody,
   sqsClient,
   startInProcess,
   waitFor,
@@ -65,7 +66,7 @@ describe('order processor: poison messages', () => {
     const { order, body } = await poisonBody();
     const running = await startInProcess({ sqs, queueUrl: queues.queueUrl, pool });
     try {
-      await sendBody(sqs, queues.queueUrl, body);
+      await sendSignedBody(sqs, queues.queueUrl, body);
       await waitFor(
         'the message in the DLQ',
         async () => (await depth(sqs, queues.deadLetterQueueUrl)).visible === 1,
@@ -80,7 +81,7 @@ describe('order processor: poison messages', () => {
       for (const w of warnings) {
         expect(w).toMatchObject({
           requestId: order.requestId,
-          reason: 'invalid fields: quantity, total',
+          reason: 'invalid fields: quantity, total, fingerprint',
         });
       }
       expect(JSON.stringify(running.lines)).not.toContain('1.00');
@@ -121,14 +122,16 @@ describe('order processor: poison messages', () => {
         messages: Record<string, unknown>[];
       };
       expect(listed.queue).toBe(names.deadLetterQueue);
-      const entry = listed.messages.find((m) => m.reason === 'invalid fields: quantity, total');
+      const entry = listed.messages.find(
+        (m) => m.reason === 'invalid fields: quantity, total, fingerprint',
+      );
       expect(entry).toMatchObject({ receiveCount: expect.any(Number), sentAt: expect.any(String) });
       expect(entry?.orderId).toBeUndefined();
       // Listing leaves it there, visible.
       expect((await depth(sqs, queues.deadLetterQueueUrl)).visible).toBeGreaterThanOrEqual(1);
 
       const text = await echobase(['dlq', 'list', 'blue', '--env', 'ci']);
-      expect(text.stdout).toContain(`not an order: invalid fields: quantity, total`);
+      expect(text.stdout).toContain(`not an order: invalid fields: quantity, total, fingerprint`);
 
       const refused = await echobase(['dlq', 'purge', 'blue', '--env', 'ci']);
       expect(refused.code).toBe(2);

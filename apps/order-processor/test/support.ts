@@ -14,19 +14,23 @@ import {
 import { createDbPool, type Pool } from '@echobase/infra/db';
 import { createLogger, type Logger } from '@echobase/infra/logger';
 import {
+  createOrderSigner,
   createSqsClient,
-  encodeOrderPlaced,
   ensureQueuePair,
   fromCents,
   type OrderPlaced,
+  type OrderSigner,
+  orderFingerprint,
   type QueuePair,
   queueDepth,
+  signedOrderMessage,
   toCents,
 } from '@echobase/infra/queue';
 import {
   createSecretsReader,
   type DbCredentials,
   dbCredentialsSchema,
+  orderSigningSecretSchema,
 } from '@echobase/infra/secrets';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { createHealthServer } from '../src/health.js';
@@ -43,6 +47,7 @@ const REQUIRED = [
   'DB_PORT',
   'DB_NAME',
   'DB_SECRET_NAME',
+  'ORDER_SIGNING_SECRET_NAME',
   'AWS_ENDPOINT_URL',
   'AWS_REGION',
 ];
@@ -78,6 +83,21 @@ export function appLogin(): Promise<DbCredentials> {
     }
   })();
   return login;
+}
+
+let signer: Promise<OrderSigner> | undefined;
+/** Signs as the API does, with the environment's key (the spawned processor reads the same). */
+export function orderSigner(): Promise<OrderSigner> {
+  signer ??= (async () => {
+    const reader = createSecretsReader({ ...aws(), retries: 2 });
+    try {
+      const name = durableEnv().ORDER_SIGNING_SECRET_NAME as string;
+      return createOrderSigner(await reader.getJson(name, orderSigningSecretSchema));
+    } finally {
+      reader.close();
+    }
+  })();
+  return signer;
 }
 
 /** A pool as the app user; `port` lets a test put a proxy between the processor and MariaDB. */
@@ -117,12 +137,22 @@ export async function depth(sqs: SQSClient, url: string) {
   return queueDepth(sqs, url);
 }
 
+/** A body sent as it is, unsigned: what a process that can only reach the queue can send. */
 export async function sendBody(sqs: SQSClient, url: string, body: string): Promise<void> {
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
 }
 
+/** Any body, signed with the environment's key: what only the API (or a bug in it) sends. */
+export async function sendSignedBody(sqs: SQSClient, url: string, body: string): Promise<void> {
+  const MessageAttributes = (await orderSigner()).sign(body);
+  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes }));
+}
+
+/** An order message as the API sends it: encoded and signed. */
 export async function sendOrder(sqs: SQSClient, url: string, order: OrderPlaced): Promise<void> {
-  await sendBody(sqs, url, encodeOrderPlaced(order));
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: url, ...signedOrderMessage(order, await orderSigner()) }),
+  );
 }
 
 /** Up to 10 orders in one SendMessageBatch, so one receive gets them all as one batch. */
@@ -131,10 +161,11 @@ export async function sendOrders(
   url: string,
   orders: readonly OrderPlaced[],
 ): Promise<void> {
+  const signer = await orderSigner();
   const out = await sqs.send(
     new SendMessageBatchCommand({
       QueueUrl: url,
-      Entries: orders.map((o, i) => ({ Id: String(i), MessageBody: encodeOrderPlaced(o) })),
+      Entries: orders.map((o, i) => ({ Id: String(i), ...signedOrderMessage(o, signer) })),
     }),
   );
   if ((out.Failed ?? []).length > 0) throw new Error('SendMessageBatch refused some messages');
@@ -192,6 +223,7 @@ export class Fixtures {
 
   async cleanUp(): Promise<void> {
     if (this.users.length > 0) {
+      await this.pool.query('DELETE FROM order_conflicts WHERE user_id IN (?)', [this.users]);
       await this.pool.query('DELETE FROM orders WHERE user_id IN (?)', [this.users]);
       await this.pool.query('DELETE FROM users WHERE id IN (?)', [this.users]);
     }
@@ -202,6 +234,29 @@ export class Fixtures {
   }
 }
 
+/** The row the API writes as it accepts an order while the database answers. */
+export async function insertQueued(pool: Pool, order: OrderPlaced): Promise<void> {
+  await pool.query(
+    `INSERT INTO orders (id, user_id, product_id, product_sku, product_name, unit_price, quantity,
+       total, status, idempotency_key, request_fingerprint, request_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+    [
+      order.orderId,
+      order.userId,
+      order.productId,
+      order.productSku,
+      order.productName,
+      order.unitPrice,
+      order.quantity,
+      order.total,
+      order.idempotencyKey,
+      order.fingerprint,
+      order.requestId,
+      new Date(order.placedAt),
+    ],
+  );
+}
+
 /** A valid order message, as the API builds it. */
 export function orderFor(
   userId: number,
@@ -210,7 +265,7 @@ export function orderFor(
 ): OrderPlaced {
   return {
     type: 'order.placed',
-    version: 1,
+    version: 2,
     orderId: randomUUID(),
     userId,
     productId: product.id,
@@ -220,6 +275,7 @@ export function orderFor(
     quantity,
     total: fromCents(toCents(product.price) * quantity),
     idempotencyKey: randomUUID(),
+    fingerprint: orderFingerprint({ productId: product.id, quantity }),
     requestId: `req-${randomUUID()}`,
     placedAt: new Date(Math.floor(Date.now() / 1000) * 1000 - 5_000).toISOString(),
   };
@@ -253,6 +309,9 @@ export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger, lines };
 }
 
+/** A re-publish threshold no test reaches. */
+const NEVER_MS = 86_400_000;
+
 export interface InProcess {
   processor: Processor;
   lines: LogLine[];
@@ -265,7 +324,15 @@ export async function startInProcess(
   deps: Pick<ProcessorDeps, 'sqs' | 'queueUrl' | 'pool'> & Partial<ProcessorDeps>,
 ): Promise<InProcess> {
   const { logger, lines } = captureLogger();
-  const processor = createProcessor({ logger, waitTimeSeconds: 1, ...deps });
+  const processor = createProcessor({
+    logger,
+    signer: await orderSigner(),
+    waitTimeSeconds: 1,
+    // Other tests' queued orders in the shared database are not this test's business: only a
+    // test about re-publishing turns it on.
+    republishAfterMs: NEVER_MS,
+    ...deps,
+  });
   const server: Server = createHealthServer({
     status: processor.status,
     checkDatabase: () => processor.checkDatabase(),
@@ -322,6 +389,7 @@ export async function spawnProcessor(
       HEALTH_PORT: String(healthPort),
       LOG_LEVEL: 'info',
       PAUSE_MAX_BACKOFF_MS: '500',
+      ORDER_REPUBLISH_AFTER_MS: String(NEVER_MS),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

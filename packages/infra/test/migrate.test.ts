@@ -56,6 +56,7 @@ describe('migrations', () => {
     expect(tables.map((t) => t.TABLE_NAME)).toEqual([
       'deployments',
       'orders',
+      'order_conflicts',
       'products',
       'revoked_sessions',
       'schema_migrations',

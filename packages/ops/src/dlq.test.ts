@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { orderFingerprint } from '@echobase/infra/queue';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { type DlqDeps, describeMessage, registerDlqCommands } from './dlq.js';
@@ -60,7 +61,7 @@ const missingQueue = Object.assign(new Error('The specified queue does not exist
 
 const order = {
   type: 'order.placed',
-  version: 1,
+  version: 2,
   orderId: '6f1f3f7e-3c55-4c8e-9d4c-1f5a1d2b3c4d',
   userId: 1,
   productId: 2,
@@ -69,7 +70,8 @@ const order = {
   unitPrice: '89.50',
   quantity: 1,
   total: '89.50',
-  idempotencyKey: 'k1',
+  idempotencyKey: 'key-00001',
+  fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
   requestId: 'req-1',
   placedAt: '2025-01-01T00:00:00.000Z',
 };
@@ -172,7 +174,7 @@ describe('echobase dlq', () => {
         {
           MessageId: 'm2',
           ReceiptHandle: 'r2',
-          Body: '{"version":1}',
+          Body: '{"version":2}',
           Attributes: { ApproximateReceiveCount: '3' },
         },
       ],

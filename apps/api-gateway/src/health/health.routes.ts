@@ -6,7 +6,7 @@ import type { Catalogue } from '../products/catalogue.js';
 import { createReadiness, type ReadinessOptions } from './readiness.js';
 
 /** The oldest schema this build can run against (expand-only migrations keep newer ones fine). */
-export const REQUIRED_SCHEMA = '0003_revoked_sessions';
+export const REQUIRED_SCHEMA = '0005_order_integrity';
 
 export function healthRoutes(deps: {
   pool: Pool;

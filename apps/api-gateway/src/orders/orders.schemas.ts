@@ -1,4 +1,8 @@
+import { ORDER_LIMITS } from '@echobase/infra/queue';
 import { z } from 'zod';
+
+// The limits are the queue contract's, so the processor refuses whatever the API would.
+const { quantity } = ORDER_LIMITS;
 
 export const placeOrderBody = z
   .object({
@@ -6,12 +10,12 @@ export const placeOrderBody = z
       .number({ error: 'must be a number' })
       .int('must be a whole number')
       .positive('must be positive')
-      .max(2_147_483_647, 'is too large'),
+      .max(ORDER_LIMITS.productIdMax, 'is too large'),
     quantity: z
       .number({ error: 'must be a number' })
       .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(100, 'must be at most 100'),
+      .min(quantity.min, `must be at least ${quantity.min}`)
+      .max(quantity.max, `must be at most ${quantity.max}`),
   })
   .strict();
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
@@ -20,7 +24,7 @@ export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 export const idempotencyKeyHeader = z.object({
   'idempotency-key': z
     .string({ error: 'is required' })
-    .regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'must be 8–128 letters, digits or _ . : -'),
+    .regex(ORDER_LIMITS.idempotencyKey, 'must be 8–128 letters, digits or _ . : -'),
 });
 
 export const orderIdParams = z

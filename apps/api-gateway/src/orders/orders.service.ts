@@ -1,7 +1,7 @@
 import { isDatabaseUnavailable } from '@echobase/infra/db';
 import { AppError } from '@echobase/infra/errors';
 import type { Logger } from '@echobase/infra/logger';
-import { fromCents, type OrderPlaced, toCents } from '@echobase/infra/queue';
+import { fromCents, type OrderPlaced, orderFingerprint, toCents } from '@echobase/infra/queue';
 import { v5 as uuidv5 } from 'uuid';
 import type { Catalogue } from '../products/catalogue.js';
 import type { OrderProducer } from './orders.queue.js';
@@ -62,6 +62,14 @@ export function createOrdersService(deps: {
   }
 
   return {
+    /**
+     * Accepts an order: reserve its row (when the database answers), then send its signed
+     * message. Once the row is reserved the order is safe whatever the queue does: a message
+     * that fails to send, or that the queue loses, is re-published from the row by the
+     * processor. Without the database the message alone carries the order, and the processor
+     * settles a clash of two bodies under one key (the first written wins; the other is
+     * recorded as a conflict).
+     */
     async place(
       userId: number,
       input: PlaceOrderBody,
@@ -72,25 +80,9 @@ export function createOrdersService(deps: {
       if (!product)
         throw new AppError('unprocessable', `product ${input.productId} does not exist`);
       const orderId = orderIdFor(userId, idempotencyKey);
-
-      const existing = await bestEffort(
-        'idempotency check',
-        requestId,
-        async () => (await repo.findOwn(orderId, userId)) ?? null,
-      );
-      if (existing) {
-        if (existing.productId !== input.productId || existing.quantity !== input.quantity) {
-          throw new AppError(
-            'conflict',
-            'this Idempotency-Key was already used for a different order',
-          );
-        }
-        return { orderId, status: existing.status, replayed: true };
-      }
-
       const message: OrderPlaced = {
         type: 'order.placed',
-        version: 1,
+        version: 2,
         orderId,
         userId,
         productId: product.id,
@@ -100,25 +92,41 @@ export function createOrdersService(deps: {
         quantity: input.quantity,
         total: fromCents(toCents(product.price) * input.quantity),
         idempotencyKey,
+        fingerprint: orderFingerprint(input),
         requestId,
         placedAt: new Date().toISOString(),
       };
+
+      const reservation = await bestEffort('reserve the order', requestId, () =>
+        repo.reserve(message),
+      );
+      if (reservation?.outcome === 'exists') {
+        if (reservation.fingerprint !== message.fingerprint) {
+          throw new AppError(
+            'idempotency_key_reused',
+            'this Idempotency-Key was already used for a different order',
+          );
+        }
+        return { orderId, status: reservation.status, replayed: true };
+      }
+
       try {
         await producer.send(message);
       } catch (error) {
+        if (reservation?.outcome === 'reserved') {
+          logger.warn(
+            { requestId, orderId, err: error },
+            'cannot put the order on the queue; it is recorded and will be re-published',
+          );
+          return { orderId, status: 'queued', replayed: false };
+        }
         logger.error({ requestId, err: error }, 'cannot put the order on the queue');
         throw new AppError(
           'unavailable',
           'the order could not be queued; retry with the same Idempotency-Key',
-          {
-            retryAfter: 1,
-          },
+          { retryAfter: 1 },
         );
       }
-      await bestEffort('record as queued', requestId, async () => {
-        await repo.insertQueued(message);
-        return true;
-      });
       return { orderId, status: 'queued', replayed: false };
     },
 

@@ -3,10 +3,23 @@ export {
   decodeOrderPlaced,
   encodeOrderPlaced,
   fromCents,
+  ORDER_LIMITS,
   type OrderPlaced,
-  orderPlacedV1,
+  type OrderRequest,
+  orderFingerprint,
+  orderPlacedV2,
   toCents,
 } from './contract.js';
+export {
+  createOrderSigner,
+  KEY_ID_ATTRIBUTE,
+  type MessageAttributes,
+  type OrderSigner,
+  SIGNATURE_ATTRIBUTE,
+  type SigningKeys,
+  signedOrderMessage,
+  type Verified,
+} from './signing.js';
 export {
   createSqsClient,
   type EnsureQueueOptions,

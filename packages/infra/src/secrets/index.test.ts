@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createSecretsReader, dbCredentialsSchema, isTransient, SecretError } from './index.js';
+import {
+  createSecretsReader,
+  dbCredentialsSchema,
+  isTransient,
+  orderSigningSecretSchema,
+  SecretError,
+} from './index.js';
 
 /** A stand-in for the SDK client at the module edge: answers from a script of outcomes. */
 function scriptedClient(outcomes: (string | Error)[]) {
@@ -88,6 +94,20 @@ describe('secrets reader', () => {
     expect((jsonError as Error).message).toBe('secret s: is not valid JSON');
     expect(`${(shapeError as Error).message}${(jsonError as Error).message}`).not.toContain(
       'leaky',
+    );
+  });
+
+  it('reads the order signing secret as the ops tooling writes it, and refuses a weak key', async () => {
+    const signingKey = 'k'.repeat(64);
+    const { client } = scriptedClient([
+      JSON.stringify({ signingKey }),
+      JSON.stringify({ signingKey: 'short' }),
+    ]);
+    const reader = createSecretsReader(config, client as never);
+    const name = 'echobase/ci/orders/signing';
+    await expect(reader.getJson(name, orderSigningSecretSchema)).resolves.toEqual({ signingKey });
+    await expect(reader.getJson(name, orderSigningSecretSchema)).rejects.toThrow(
+      'secret echobase/ci/orders/signing: does not have the expected shape (check: signingKey)',
     );
   });
 

@@ -29,6 +29,21 @@ export const jwtSecretSchema = z.object({
 });
 export type JwtSecret = z.infer<typeof jwtSecretSchema>;
 
+const orderSigningKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{64,}$/, 'must be base64url of at least 48 random bytes');
+
+/**
+ * The secret `echobase/<env>/orders/signing`: the HMAC key that signs order messages (see
+ * @echobase/infra/queue's signing). `previousSigningKey` is set only during a rotation, so that
+ * messages signed before it still verify.
+ */
+export const orderSigningSecretSchema = z.object({
+  signingKey: orderSigningKey,
+  previousSigningKey: orderSigningKey.optional(),
+});
+export type OrderSigningSecret = z.infer<typeof orderSigningSecretSchema>;
+
 export class SecretError extends Error {
   readonly secretName: string;
 

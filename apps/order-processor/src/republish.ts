@@ -1,0 +1,91 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Logger } from '@echobase/infra/logger';
+import { type OrderSigner, signedOrderMessage } from '@echobase/infra/queue';
+import { failureCode } from './failures.js';
+import type { OrdersRepository, StaleOrder } from './orders.repository.js';
+
+/**
+ * Orders the API recorded as `queued` whose message never arrived (the queue lost it: moto keeps
+ * queues in memory; or the send failed after the row was written) are re-published from their
+ * rows, signed, to this processor's own queue, and then consumed like any other. The order id
+ * makes a re-published order idempotent: if the first message was only late, the second changes
+ * nothing.
+ *
+ * The processor does it, not the API: it is the background worker that already holds the
+ * database, the queue it consumes and the signing key; it pauses with the database and drains
+ * on SIGTERM; and API replicas stay request-only. Every processor of every colour runs it: the
+ * rows are claimed with SKIP LOCKED and marked, so two colours never send the same order twice
+ * in one threshold, and any colour's processor completes any order (one database).
+ */
+export interface RepublishDeps {
+  repository: Pick<OrdersRepository, 'claimStale'>;
+  sqs: SQSClient;
+  queueUrl: string;
+  signer: OrderSigner;
+  logger: Logger;
+  /** An order queued this long (or this long since its last re-publish) is re-published. */
+  afterMs: number;
+  /** After this many re-publishes an order is left to an operator (`echobase status` shows it). */
+  maxAttempts?: number;
+  /** Orders claimed per pass. */
+  limit?: number;
+}
+
+export const MAX_REPUBLISHES = 5;
+
+/** One pass: claims stale orders and sends their messages again. Returns how many were sent. */
+export async function republishStale(deps: RepublishDeps): Promise<number> {
+  const maxAttempts = deps.maxAttempts ?? MAX_REPUBLISHES;
+  const stale = await deps.repository.claimStale(deps.afterMs, deps.limit ?? 50, maxAttempts);
+  let sent = 0;
+  for (let start = 0; start < stale.length; start += 10) {
+    const chunk = stale.slice(start, start + 10);
+    const entries: SendMessageBatchRequestEntry[] = [];
+    for (const [index, { order }] of chunk.entries()) {
+      try {
+        entries.push({ Id: String(index), ...signedOrderMessage(order, deps.signer) });
+      } catch {
+        // A row the contract refuses (written by hand?): re-sending cannot help.
+        deps.logger.error(
+          { orderId: order.orderId, requestId: order.requestId },
+          'a queued order does not make a valid message: not re-published; left for an operator',
+        );
+      }
+    }
+    if (entries.length === 0) continue;
+    const out = await deps.sqs
+      .send(new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: entries }))
+      .catch((error: unknown) => {
+        deps.logger.warn(
+          { code: failureCode(error), orders: entries.length },
+          'cannot re-publish queued orders now; tried again after the threshold',
+        );
+        return undefined;
+      });
+    for (const ok of out?.Successful ?? []) {
+      const { order, attempt } = chunk[Number(ok.Id)] as StaleOrder;
+      sent += 1;
+      deps.logger.warn(
+        {
+          orderId: order.orderId,
+          requestId: order.requestId,
+          attempt,
+          ...(attempt >= maxAttempts ? { last: true } : {}),
+        },
+        'order still queued: message re-published',
+      );
+    }
+    for (const failed of out?.Failed ?? []) {
+      const { order } = chunk[Number(failed.Id)] as StaleOrder;
+      deps.logger.warn(
+        { orderId: order.orderId, code: failed.Code },
+        'cannot re-publish a queued order now; tried again after the threshold',
+      );
+    }
+  }
+  return sent;
+}
