@@ -15,6 +15,7 @@ import { lbState } from './lb.js';
 import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from './log-format.js';
 import { envPaths, repoRoot } from './paths.js';
 import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
+import { formatQueuedOrders, queuedOrders } from './queued-orders.js';
 import { createReporter, formatSeconds, formatUptime } from './report.js';
 import {
   readStackInfo,
@@ -59,6 +60,7 @@ async function fullStatus(env: EnvName) {
       active: lb?.active ?? null,
       durable,
       colours,
+      orders: await queuedOrders(env, root),
       residentBytes: rss.reduce((a, b) => a + b, 0),
     };
   } finally {
@@ -169,6 +171,7 @@ export function registerDeployCommands(
             `      ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mb(svc.rssBytes).padEnd(8)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
           );
       }
+      out.write(`  ${formatQueuedOrders(s.orders)}\n`);
     });
 
   program
