@@ -63,28 +63,24 @@ function orderFromRow(row: RowDataPacket): OrderPlaced {
 }
 
 export function createOrdersRepository(pool: Pool) {
-  /** One transaction on one connection; the whole of it runs again if it loses a deadlock. */
+  /**
+   * One transaction on one connection, every statement bounded; the whole of it runs again if
+   * it loses a deadlock. On any error the connection is destroyed, not handed back: that ends
+   * the transaction (the server rolls it back) whatever state a timed-out statement left it in.
+   */
   function inTransaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     return retryLockConflicts(async () => {
       const conn = await pool.getConnection();
-      let reusable = true;
+      const run = (sql: string) => conn.query({ sql, timeout: WRITE_TIMEOUT_MS });
       try {
-        await conn.beginTransaction();
+        await run('START TRANSACTION');
         const result = await work(conn);
-        await conn.commit();
+        await run('COMMIT');
+        conn.release();
         return result;
       } catch (error) {
-        // A timed-out statement leaves the connection busy until the server answers: drop it
-        // (which also ends the transaction) rather than hand it back to the pool.
-        if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-          reusable = false;
-          conn.destroy();
-        } else {
-          await conn.rollback().catch(() => undefined);
-        }
+        conn.destroy();
         throw error;
-      } finally {
-        if (reusable) conn.release();
       }
     });
   }

@@ -1,0 +1,109 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createLogger } from '@echobase/infra/logger';
+import { createOrderSigner, type OrderPlaced, orderFingerprint } from '@echobase/infra/queue';
+import { describe, expect, it } from 'vitest';
+import type { StaleOrder } from './orders.repository.js';
+import { republishStale } from './republish.js';
+
+const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
+
+function stale(attempt = 1): StaleOrder {
+  const order: OrderPlaced = {
+    type: 'order.placed',
+    version: 2,
+    orderId: randomUUID(),
+    userId: 3,
+    productId: 2,
+    productSku: 'PC-042',
+    productName: 'Plasma Conduit',
+    unitPrice: '89.50',
+    quantity: 1,
+    total: '89.50',
+    idempotencyKey: randomUUID(),
+    fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
+    requestId: `req-${randomUUID()}`,
+    placedAt: new Date().toISOString(),
+  };
+  return { order, attempt };
+}
+
+function setup(orders: StaleOrder[], answer: (entries: { Id: string }[]) => unknown) {
+  const lines: Record<string, unknown>[] = [];
+  const sent: { Id: string; MessageBody: string; MessageAttributes: never }[][] = [];
+  const sqs = {
+    send: async (command: { input: { Entries: never[] } }) => {
+      sent.push(command.input.Entries);
+      return answer(command.input.Entries);
+    },
+  } as unknown as SQSClient;
+  const claims: unknown[][] = [];
+  const deps = {
+    repository: {
+      claimStale: async (...args: unknown[]) => {
+        claims.push(args);
+        return orders;
+      },
+    },
+    sqs,
+    queueUrl: 'http://q/orders',
+    signer,
+    afterMs: 60_000,
+    logger: createLogger({
+      name: 'test',
+      level: 'debug',
+      destination: { write: (s: string) => lines.push(JSON.parse(s)) },
+    }),
+  };
+  return { deps, lines, sent, claims };
+}
+
+describe('republishStale', () => {
+  it('sends each claimed order again, signed, in batches of 10, and says so per order', async () => {
+    const orders = Array.from({ length: 12 }, () => stale());
+    const { deps, lines, sent, claims } = setup(orders, (entries) => ({
+      Successful: (entries as { Id: string }[]).map((e) => ({ Id: e.Id })),
+    }));
+    expect(await republishStale(deps)).toBe(12);
+    expect(claims).toEqual([[60_000, 50, 5]]);
+    expect(sent.map((batch) => batch.length)).toEqual([10, 2]);
+    const first = sent[0]?.[0];
+    expect(signer.verify(first?.MessageBody, first?.MessageAttributes)).toMatchObject({ ok: true });
+    expect(lines.map((l) => l.orderId)).toEqual(orders.map((o) => o.order.orderId));
+    expect(lines[0]).toMatchObject({
+      msg: 'order still queued: message re-published',
+      requestId: orders[0]?.order.requestId,
+      attempt: 1,
+    });
+  });
+
+  it('marks the last attempt, and reports what the queue refused or could not take', async () => {
+    const last = stale(5);
+    const refused = stale(2);
+    const { deps, lines } = setup([last, refused], () => ({
+      Successful: [{ Id: '0' }],
+      Failed: [{ Id: '1', Code: 'InternalError' }],
+    }));
+    expect(await republishStale(deps)).toBe(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ orderId: last.order.orderId, attempt: 5, last: true }),
+      expect.objectContaining({
+        msg: 'cannot re-publish a queued order now; tried again after the threshold',
+        orderId: refused.order.orderId,
+        code: 'InternalError',
+      }),
+    ]);
+
+    const down = setup([stale()], () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    });
+    expect(await republishStale(down.deps)).toBe(0);
+    expect(down.lines).toEqual([
+      expect.objectContaining({
+        msg: 'cannot re-publish queued orders now; tried again after the threshold',
+        code: 'ECONNREFUSED',
+        orders: 1,
+      }),
+    ]);
+  });
+});
