@@ -6,7 +6,15 @@ import { emulatorSqs } from '../aws.js';
 import { OpsError } from '../errors.js';
 import { envPaths } from '../paths.js';
 import { type Colour, colourNames, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
-import { livePid, portInUse, residentBytes, stopPid, tail, waitFor } from '../process.js';
+import {
+  livePid,
+  portInUse,
+  removeFile,
+  residentBytes,
+  stopPid,
+  tail,
+  waitFor,
+} from '../process.js';
 import { type Release, readRelease } from '../release.js';
 import type { Reporter } from '../report.js';
 import { type ProcessInfo, type ProgramSpec, RETRYING, Supervisor } from './supervisor.js';
@@ -114,11 +122,15 @@ async function processes(
 ): Promise<Record<StackService, ServiceProcess>> {
   const paths = stackPaths(env, colour, root);
   const infos = await sup.infos();
+  const supervisedPids = new Set([...infos.values()].map((i) => i.pid));
   const entries = await Promise.all(
     STACK_SERVICES.map(async (service): Promise<[StackService, ServiceProcess]> => {
       const info = infos.get(programName(colour, service));
       if (info?.pid) return [service, { pid: info.pid, supervised: true, info }];
-      const old = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
+      // A pid file only from before the supervisor; never one of its own processes (the API and
+      // the processor are both main.js, and pids get reused).
+      const found = await livePid(paths.pid(service), ENTRY[service].split('/').at(-1) as string);
+      const old = found !== null && !supervisedPids.has(found) ? found : null;
       return [service, { pid: old, supervised: old === null, info }];
     }),
   );
@@ -245,18 +257,26 @@ export async function stackUp(
       `${colour} on ${env} runs build ${current.buildId}; retire it before starting ${release.buildId}`,
     );
   }
+  const procs = await processes(env, colour, sup, root);
   if (running.length === STACK_SERVICES.length && current.healthy) {
-    report.line(`  ${colour.padEnd(10)} already running build ${release.buildId}`);
+    // Healthy processes started before the supervisor are left serving: handing them over
+    // would interrupt the colour. The next deploy replaces them with supervised ones.
+    const unsupervised = STACK_SERVICES.filter((s) => !procs[s].supervised);
+    report.line(
+      `  ${colour.padEnd(10)} already running build ${release.buildId}${unsupervised.length > 0 ? ` (${unsupervised.join(', ')} started before the supervisor: not restarted if they crash until the colour is redeployed or stopped and started)` : ''}`,
+    );
     return (await readStackInfo(env, colour, root)) as StackInfo;
   }
   // Processes started before the supervisor run the same build: hand them over to it.
-  const procs = await processes(env, colour, sup, root);
   for (const service of STACK_SERVICES) {
     const { pid, supervised } = procs[service];
     if (pid !== null && !supervised) {
       await report.step(
         colour,
-        () => stopPid(pid, 'SIGTERM', 60_000),
+        async () => {
+          await stopPid(pid, 'SIGTERM', 60_000);
+          await removeFile(paths.pid(service));
+        },
         () => `${service} (pid ${pid}, started before the supervisor) stopped, to run under it`,
       );
       procs[service] = { pid: null, supervised: true, info: procs[service].info };
@@ -349,7 +369,10 @@ export async function stackDown(
       `${colour}`,
       async () => {
         if (supervised) await sup.stop(name);
-        else await stopPid(pid, 'SIGTERM', 60_000);
+        else {
+          await stopPid(pid, 'SIGTERM', 60_000);
+          await removeFile(stackPaths(env, colour, root).pid(service));
+        }
       },
       () => `${service} stopped`,
     );
