@@ -1,5 +1,5 @@
 import { awsEnv, parseEnv, startService } from '@echobase/infra/env';
-import { createSqsClient, ensureQueuePair } from '@echobase/infra/queue';
+import { createSqsClient, ensureQueuePair, queuePairNames } from '@echobase/infra/queue';
 import { z } from 'zod';
 import { failureCode } from './failures.js';
 
@@ -20,16 +20,11 @@ const schema = z.object({
     }),
 });
 
-function queueNames(queueUrl: string): { name: string; deadLetterName: string } {
-  const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
-  return { name, deadLetterName: `${name}-dlq` };
-}
-
 startService(
   'ensure-queues',
   () => parseEnv(schema, process.env),
   async (env) => {
-    const names = queueNames(env.ORDERS_QUEUE_URL);
+    const names = queuePairNames(env.ORDERS_QUEUE_URL);
     const sqs = createSqsClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL });
     try {
       const pair = await ensureQueuePair(sqs, names);

@@ -17,6 +17,15 @@ const schema = z.object({
     .min(1_000, 'must be at least 1000')
     .max(86_400_000, 'must be at most 86400000')
     .default(60_000),
+  /**
+   * Recreate the queue and its DLQ when they vanish: for an emulator that keeps queues in
+   * memory (moto). Off by default: on AWS queues do not vanish, and the processor's role then
+   * needs no right to create them.
+   */
+  ORDERS_QUEUE_RECREATE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   HEALTH_PORT: portNumber.default(3102),
   /** Listen address of the health server; loopback unless the stack runs in a container. */
   HEALTH_HOST: z.string().min(1).default('127.0.0.1'),

@@ -2,7 +2,12 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
 import { startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
-import { createOrderSigner, createSqsClient } from '@echobase/infra/queue';
+import {
+  createOrderSigner,
+  createSqsClient,
+  ensureQueuePair,
+  queuePairNames,
+} from '@echobase/infra/queue';
 import {
   createSecretsReader,
   dbCredentialsSchema,
@@ -60,6 +65,11 @@ async function main(env: Env): Promise<void> {
 
   // Long polls last up to 5 s (below): each request gets well more than that.
   const sqs = createSqsClient({ ...aws, requestTimeoutMs: 15_000 });
+  const recreateQueue = env.ORDERS_QUEUE_RECREATE
+    ? () => ensureQueuePair(sqs, queuePairNames(env.ORDERS_QUEUE_URL))
+    : undefined;
+  // An emulator restarted since the stack was deployed has no queue: make it before using it.
+  await recreateQueue?.();
   const shutdownBudgetMs = await visibilityTimeoutMs(sqs, env.ORDERS_QUEUE_URL);
   const pool = createDbPool({
     host: env.DB_HOST,
@@ -76,6 +86,7 @@ async function main(env: Env): Promise<void> {
     logger,
     signer: createOrderSigner(orderSigning),
     republishAfterMs: env.ORDER_REPUBLISH_AFTER_MS,
+    recreateQueue,
     pauseMaxBackoffMs: env.PAUSE_MAX_BACKOFF_MS,
     // A stop lets the poll in progress finish; keep it well inside the shutdown budget.
     waitTimeSeconds: Math.max(1, Math.min(5, Math.floor(shutdownBudgetMs / 2000))),

@@ -30,6 +30,12 @@ export interface ProcessorDeps {
   pauseMaxBackoffMs?: number;
   /** Long-poll wait of each receive, in seconds (SQS allows 0–20). */
   waitTimeSeconds?: number;
+  /**
+   * Called when the queue does not exist any more (an emulator that lost its state on a
+   * restart): recreates it and its DLQ, so consumption and re-publishing carry on. Omitted
+   * on AWS, where queues do not vanish and the processor needs no right to create them.
+   */
+  recreateQueue?: (() => Promise<unknown>) | undefined;
   /** Runs right after an order's write commits, before its message is deleted (test hook). */
   afterWrite?: ((order: OrderPlaced) => void) | undefined;
 }
@@ -82,6 +88,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let reason: string | undefined;
   let inFlight = 0;
   let queueFailing = false;
+  let recreating: Promise<void> | undefined;
   let pausedAt = 0;
   let pauseAbort = new AbortController();
   let waiting: Promise<void> = Promise.resolve();
@@ -131,6 +138,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE],
     handleMessageBatch,
     strictReturn: true,
+    // sqs-consumer waits this long after a missing queue (10 s by default, for credentials
+    // trouble on AWS); where the queue is recreated, the next poll should find it at once.
+    ...(deps.recreateQueue ? { authenticationErrorTimeout: 1_000 } : {}),
   });
 
   consumer.on('response_processed', () => {
@@ -156,7 +166,20 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       queueFailing = true;
       logger.error({ code }, 'cannot receive from the queue; retrying');
     }
+    if (code === 'QueueDoesNotExist' && deps.recreateQueue) recreateQueue(deps.recreateQueue);
   });
+
+  /** One re-creation at a time; the consumer's next poll after it finds the queue again. */
+  function recreateQueue(recreate: () => Promise<unknown>) {
+    recreating ??= recreate()
+      .then(
+        () => logger.warn('the queue had vanished (the AWS endpoint lost its state): recreated it'),
+        (error) => logger.error({ code: failureCode(error) }, 'cannot recreate the queue'),
+      )
+      .finally(() => {
+        recreating = undefined;
+      });
+  }
 
   function queueBack() {
     if (queueFailing) {

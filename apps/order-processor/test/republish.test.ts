@@ -1,5 +1,6 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
+import { ensureQueuePair, queuePairNames } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appPool,
@@ -96,6 +97,47 @@ describe('order processor: orders whose message was lost', () => {
     } finally {
       for (const p of processors) await p.close();
       for (const q of [blue, green]) await deleteQueues(sqs, q);
+    }
+  });
+
+  it('recreates a queue that vanished with the endpoint, and its queued orders then complete', async () => {
+    const queues = await createQueues(sqs);
+    const user = await fixtures.user();
+    const running = await startInProcess({
+      sqs,
+      queueUrl: queues.queueUrl,
+      pool,
+      republishAfterMs: 1_000,
+      recreateQueue: () =>
+        ensureQueuePair(sqs, { ...queuePairNames(queues.queueUrl), visibilityTimeoutSeconds: 2 }),
+    });
+    try {
+      // What a restart of moto does: the queue and its DLQ are gone, the rows are not.
+      await deleteQueues(sqs, queues);
+      const lost = orderFor(user, undefined, 1);
+      await insertQueued(pool, lost);
+      await waitFor(
+        'the processor to recreate the queue',
+        () => running.lines.some((l) => l.msg.startsWith('the queue had vanished')),
+        { timeoutMs: 20_000 },
+      );
+      const redrive = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queues.queueUrl,
+          AttributeNames: ['RedrivePolicy'],
+        }),
+      );
+      expect(JSON.parse(redrive.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({
+        maxReceiveCount: 3,
+      });
+      await waitFor(
+        'the order queued while the queue was gone to complete',
+        async () => (await fixtures.orders([lost.orderId])).find((r) => r.status === 'completed'),
+        { timeoutMs: 20_000 },
+      );
+    } finally {
+      await running.close();
+      await deleteQueues(sqs, queues);
     }
   });
 });

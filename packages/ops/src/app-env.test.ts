@@ -12,6 +12,8 @@ describe('appEnvironment', () => {
       JWT_SECRET_NAME: names.jwt,
       ORDER_SIGNING_SECRET_NAME: names.orderSigning,
       TRUSTED_PROXIES: LB_UPSTREAM_ADDRESS,
+      // The emulator loses its queues on a restart; the processor makes its own again.
+      ORDERS_QUEUE_RECREATE: 'true',
     });
     expect(LB_UPSTREAM_ADDRESS).not.toBe('127.0.0.1');
   });

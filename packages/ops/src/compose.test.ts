@@ -362,6 +362,8 @@ describe('colour stacks', { timeout: 30_000 }, () => {
         expect(e.TRUSTED_PROXIES, name).toBe(names.container('nginx'));
         expect(e.AWS_ENDPOINT_URL, name).toBe(`http://${names.container('aws')}:5000`);
         expect(e.ORDERS_QUEUE_URL?.split('/').at(-1), name).toBe(colourNames(env, colour).queue);
+        // The emulator loses its queues on a restart; the processor makes its own again.
+        expect(e.ORDERS_QUEUE_RECREATE, name).toBe('true');
       }
       // The static server needs no database and no secrets.
       expect(Object.keys(service(config, 'frontend').environment ?? {}).sort()).toEqual([

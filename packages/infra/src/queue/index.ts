@@ -28,5 +28,6 @@ export {
   type QueueDepth,
   type QueuePair,
   queueDepth,
+  queuePairNames,
   queueUrl,
 } from './sqs.js';

@@ -83,6 +83,12 @@ export async function ensureQueuePair(
   return { queueUrl: main.QueueUrl as string, deadLetterQueueUrl: dlqUrl };
 }
 
+/** A colour queue's name and its DLQ's (`<name>-dlq`), from the queue's URL. */
+export function queuePairNames(queueUrl: string): { name: string; deadLetterName: string } {
+  const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+  return { name, deadLetterName: `${name}-dlq` };
+}
+
 export async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
   const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
   return out.QueueUrl as string;
