@@ -182,9 +182,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           } catch {
             // never came back: recorded as null below
           }
-          // The AWS endpoint comes back empty (moto keeps nothing): the operator's setup
-          // re-seeds what it lost before the run moves on.
-          if (fault === 'aws' && backAt !== null) await setupDurable({ env });
           let readyAt: number | null = null;
           try {
             await waitFor('every service to be ready', () => allReady(env), {
