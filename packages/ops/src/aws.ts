@@ -7,6 +7,7 @@ import {
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -127,16 +128,18 @@ export async function ensureSecrets(
     }
     const removed: string[] = [];
     for (const name of durableNames(env).retiredSecrets) {
-      const deleted = await sm
-        .send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
-        .then(
-          () => true,
-          (error: unknown) => {
-            if (error instanceof ResourceNotFoundException) return false;
-            throw error;
-          },
-        );
-      if (deleted) removed.push(name);
+      // A forced delete of a secret that does not exist succeeds (AWS and moto alike), so ask
+      // first: only a secret that was really there is reported removed.
+      const present = await sm.send(new DescribeSecretCommand({ SecretId: name })).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof ResourceNotFoundException) return false;
+          throw error;
+        },
+      );
+      if (!present) continue;
+      await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      removed.push(name);
     }
     return { keyCreated, seeded, removed };
   } finally {
