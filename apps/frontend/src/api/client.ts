@@ -4,6 +4,8 @@
  * build of the latest response kept for the footer.
  */
 
+import type { ErrorCode } from '@echobase/infra/errors';
+
 export type OrderStatus = 'queued' | 'completed' | 'failed';
 
 export interface User {
@@ -61,21 +63,9 @@ export interface ServedBy {
   build: string | null;
 }
 
-/** The server's codes (packages/infra/src/errors) plus the two the client raises itself. */
+/** The server's codes (one table, packages/infra/src/errors) plus the two the client raises itself. */
 export type ApiErrorCode =
-  | 'bad_request'
-  | 'validation_failed'
-  | 'unauthenticated'
-  | 'csrf_failed'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unprocessable'
-  | 'too_many_requests'
-  | 'internal'
-  | 'unavailable'
+  | ErrorCode
   /** fetch itself failed: offline, DNS, connection refused. */
   | 'network_error'
   /** The server answered something that is not the API's JSON (a proxy's HTML page, say). */

@@ -1,3 +1,4 @@
+import { ERROR_STATUS } from '@echobase/infra/errors';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './client';
 import { asApiError, detailsByField, detailText, friendlyMessage } from './messages';
@@ -10,6 +11,15 @@ describe('friendly error messages', () => {
     expect(friendlyMessage(error('csrf_failed'))).toBe('Your form expired. Please try again.');
     expect(friendlyMessage(error('network_error'))).toMatch(/could not reach the server/);
     expect(friendlyMessage(error('internal'))).not.toContain('server words');
+  });
+
+  it('has a sentence of its own for every code the server answers', () => {
+    for (const code of Object.keys(ERROR_STATUS)) {
+      expect([code, friendlyMessage(error(code))]).not.toEqual([
+        code,
+        'Something went wrong. Please try again.',
+      ]);
+    }
   });
 
   it('lets a page say something more specific, and falls back for unknown codes', () => {

@@ -1,7 +1,7 @@
-import { ApiError, type ErrorDetail } from './client';
+import { ApiError, type ApiErrorCode, type ErrorDetail } from './client';
 
 /** What a person is told for each error code; a page may say something more specific. */
-const FRIENDLY: Record<string, string> = {
+const FRIENDLY: Record<ApiErrorCode, string> = {
   bad_request: 'The request could not be understood. Please try again.',
   validation_failed: 'Some of the details are not valid. Please check them and try again.',
   unauthenticated: 'Please log in to continue.',
@@ -12,6 +12,8 @@ const FRIENDLY: Record<string, string> = {
   payload_too_large: 'That is too much to send at once.',
   unsupported_media_type: 'The request could not be sent in the right format.',
   unprocessable: 'That request could not be carried out.',
+  idempotency_key_reused:
+    'That request’s reference was already used for a different one, so nothing was done.',
   /** Followed by when to try again (below). */
   too_many_requests: 'Too many attempts.',
   internal: 'Something went wrong on our side. Please try again.',
@@ -39,7 +41,10 @@ function waitText(seconds: number): string {
 /** The friendly sentence for an error, never the raw object. */
 export function friendlyMessage(error: unknown, overrides: MessageOverrides = {}): string {
   const apiError = asApiError(error);
-  const base = overrides[apiError.code] ?? FRIENDLY[apiError.code] ?? FALLBACK;
+  const own = Object.hasOwn(FRIENDLY, apiError.code)
+    ? FRIENDLY[apiError.code as ApiErrorCode]
+    : undefined;
+  const base = overrides[apiError.code] ?? own ?? FALLBACK;
   if (apiError.code === 'too_many_requests') {
     return apiError.retryAfter !== null
       ? `${base} Please try again in ${waitText(apiError.retryAfter)}.`

@@ -125,6 +125,33 @@ describe('OrderPage', () => {
     expect(keys[3]).not.toBe(keys[0]);
   });
 
+  it('says so when the server refuses a reused Idempotency-Key, and sends the order again under a new one', async () => {
+    const { user, server } = setup({
+      'POST /api/v1/orders': [
+        fail(
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was already used for a different order',
+        ),
+        { status: 202, body: { orderId: PLACED.orderId, status: 'queued' } },
+      ],
+    });
+    await user.click(await screen.findByRole('radio', { name: /Plasma Conduit/ }));
+    await user.click(screen.getByRole('button', { name: 'Place order' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(
+      'This order’s reference was already used for a different order, so nothing was placed.',
+    );
+    expect(alert.textContent).not.toContain('Idempotency-Key');
+
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('heading', { name: 'Order accepted' })).toBeTruthy();
+    const keys = keysSent(server);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).not.toBe(keys[0]);
+    expect(server.callsTo('POST /api/v1/orders')[1]?.body).toEqual({ productId: 2, quantity: 1 });
+  });
+
   it('checks the choice and the quantity before sending anything', async () => {
     const { user, server } = setup();
     await screen.findByRole('radio', { name: /Plasma Conduit/ });

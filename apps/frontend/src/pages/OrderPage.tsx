@@ -1,3 +1,4 @@
+import { ORDER_LIMITS } from '@echobase/infra/order-limits';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import {
   type Accepted,
@@ -15,14 +16,23 @@ import { startPolling } from '../lib/poll';
 import { Link } from '../router';
 import { PageTitle } from './PageTitle';
 
+const REFERENCE_REUSED =
+  'This order’s reference was already used for a different order, so nothing was placed. ' +
+  'Check the product and quantity, then place the order again: it gets a new reference.';
+
 const ORDER_MESSAGES = {
   unprocessable: 'That product is no longer available. Please choose another.',
-  conflict: 'That order reference was already used for a different order. Please submit again.',
+  idempotency_key_reused: REFERENCE_REUSED,
+  // What an API from before idempotency_key_reused answers (a colour rolled back to it).
+  conflict: REFERENCE_REUSED,
   unavailable:
     'We could not queue your order just now. Trying again is safe: the order is only placed once.',
   network_error:
     'We could not reach the server. Trying again is safe: the order is only placed once.',
 };
+
+/** These answers mean the key placed nothing: the next submit starts a new attempt. */
+const PLACED_NOTHING = new Set(['idempotency_key_reused', 'conflict', 'unprocessable']);
 
 /** One order attempt: its key is reused by every retry until it succeeds or the order changes. */
 interface Attempt {
@@ -36,10 +46,15 @@ type Products =
   | { status: 'error'; error: ApiError }
   | { status: 'ready'; items: Product[] };
 
+const QUANTITY = ORDER_LIMITS.quantity;
+const QUANTITY_DIGITS = new RegExp(`^\\d{1,${String(QUANTITY.max).length}}$`);
+
+/** A whole number within ORDER_LIMITS (what the API and the processor accept), else null. */
 export function parseQuantity(value: string): number | null {
-  if (!/^\d{1,3}$/.test(value.trim())) return null;
-  const quantity = Number(value.trim());
-  return quantity >= 1 && quantity <= 100 ? quantity : null;
+  const text = value.trim();
+  if (!QUANTITY_DIGITS.test(text)) return null;
+  const quantity = Number(text);
+  return quantity >= QUANTITY.min && quantity <= QUANTITY.max ? quantity : null;
 }
 
 export function OrderPage() {
@@ -78,7 +93,8 @@ export function OrderPage() {
     const parsedQuantity = parseQuantity(quantity);
     const errors: typeof fieldErrors = {};
     if (productId === null) errors.productId = 'Choose a product.';
-    if (parsedQuantity === null) errors.quantity = 'Enter a whole number from 1 to 100.';
+    if (parsedQuantity === null)
+      errors.quantity = `Enter a whole number from ${QUANTITY.min} to ${QUANTITY.max}.`;
     setFieldErrors(errors);
     setError(null);
     if (productId === null || parsedQuantity === null) {
@@ -106,10 +122,7 @@ export function OrderPage() {
       setAccepted(result);
     } catch (caught) {
       const apiError = asApiError(caught);
-      // These answers mean the key placed nothing: the next submit starts a new attempt.
-      if (apiError.code === 'conflict' || apiError.code === 'unprocessable') {
-        attempt.current = null;
-      }
+      if (PLACED_NOTHING.has(apiError.code)) attempt.current = null;
       setFieldErrors(detailsByField(apiError, ['productId', 'quantity']).byField);
       setError(apiError);
     } finally {
@@ -193,15 +206,15 @@ export function OrderPage() {
           <div className={`field field-quantity${fieldErrors.quantity ? ' field-invalid' : ''}`}>
             <label htmlFor="order-quantity">Quantity</label>
             <p className="field-hint" id="order-quantity-hint">
-              From 1 to 100.
+              {`From ${QUANTITY.min} to ${QUANTITY.max}.`}
             </p>
             <input
               id="order-quantity"
               name="quantity"
               type="number"
               inputMode="numeric"
-              min={1}
-              max={100}
+              min={QUANTITY.min}
+              max={QUANTITY.max}
               step={1}
               required
               value={quantity}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ORDER_LIMITS } from './limits.js';
 
 /**
  * The order message: the contract between the API gateway (producer) and the order processor
@@ -12,17 +13,8 @@ import { z } from 'zod';
  * re-published from its row, signed, as v2.
  */
 
-/**
- * What a client may order, enforced twice from this one definition: by the API on the request
- * and by the processor on the message.
- */
-export const ORDER_LIMITS = {
-  quantity: { min: 1, max: 100 },
-  /** products.id is INT UNSIGNED; the API takes ids up to the largest signed INT. */
-  productIdMax: 2_147_483_647,
-  /** Chosen by the client, one per order it means to place: a retry sends the same one. */
-  idempotencyKey: /^[A-Za-z0-9_.:-]{8,128}$/,
-} as const;
+/** What a client may order: defined in ./limits.ts, which the frontend bundles too. */
+export { ORDER_LIMITS };
 
 /** The part of an order the client chose: what an Idempotency-Key is bound to. */
 export interface OrderRequest {
