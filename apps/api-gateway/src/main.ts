@@ -1,5 +1,5 @@
 import { createDbPool } from '@echobase/infra/db';
-import { startService } from '@echobase/infra/env';
+import { keepRunning, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import { createOrderSigner, createSqsClient } from '@echobase/infra/queue';
 import {
@@ -10,7 +10,6 @@ import {
 } from '@echobase/infra/secrets';
 import { createApp } from './app.js';
 import { type Env, readEnv } from './env.js';
-import { keepServing } from './http/last-resort.js';
 import { createHttpServer } from './http/server.js';
 
 /** Wires the API gateway: settings → secrets → clients → app → server, and SIGTERM. */
@@ -20,7 +19,7 @@ async function main(env: Env): Promise<void> {
     level: env.LOG_LEVEL,
     base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
   });
-  keepServing(logger);
+  keepRunning(logger, 'serving');
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
   const [login, jwtSecret, orderSigning] = await Promise.all([

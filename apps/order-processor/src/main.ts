@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
-import { startService } from '@echobase/infra/env';
+import { keepRunning, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import {
   createOrderSigner,
@@ -47,15 +47,8 @@ async function main(env: Env): Promise<void> {
     level: env.LOG_LEVEL,
     base: { buildId: env.BUILD_ID, ...(env.COLOUR ? { colour: env.COLOUR } : {}) },
   });
-  // The last resort (as the API's http/last-resort.ts): what nothing else caught is logged and
-  // the processor carries on. A batch it interrupted is received again once its visibility
-  // timeout passes, and each order is written once however often it is delivered.
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; still consuming');
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection; still consuming');
-  });
+  // A batch an uncaught error interrupted is received again after its visibility timeout.
+  keepRunning(logger, 'consuming');
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
   const [login, orderSigning] = await Promise.all([

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export { keepRunning } from './last-resort.js';
+
 /**
  * Schema pieces every app composes into its own `src/env.ts`. Apps parse their environment once
  * at start with `parseEnv`, which names every bad or missing key in one error.
