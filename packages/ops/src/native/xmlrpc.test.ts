@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { decodeResponse, encodeCall, RpcFault } from './xmlrpc.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callUnix, RpcFault } from './xmlrpc.js';
 
 /** Answers as supervisord 4.2.5 (Python's xmlrpc.client) writes them, captured here. */
 const PROCESS_INFO = `<?xml version='1.0'?>
@@ -75,22 +79,72 @@ const FAULT = `<?xml version='1.0'?>
 </methodResponse>
 `;
 
-describe('XML-RPC for supervisord', () => {
-  it('encodes a call with strings, integers and booleans, escaping markup', () => {
-    expect(encodeCall('supervisor.startProcess', ['a<&>b', 3, false])).toBe(
-      '<?xml version="1.0"?><methodCall><methodName>supervisor.startProcess</methodName><params>' +
-        '<param><value><string>a&lt;&amp;&gt;b</string></value></param>' +
-        '<param><value><int>3</int></value></param>' +
-        '<param><value><boolean>0</boolean></value></param></params></methodCall>',
+const wrap = (value: string) =>
+  `<?xml version='1.0'?><methodResponse><params><param><value>${value}</value></param></params></methodResponse>`;
+
+interface Received {
+  method: string;
+  path: string;
+  body: string;
+}
+
+/** A stand-in supervisord on a unix socket of its own: answers `answer` and records the call. */
+let dir: string;
+let socket: string;
+let server: Server;
+let answer: { status: number; body: string } | 'never' = { status: 200, body: '' };
+let received: Received | null = null;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'echobase-xmlrpc-'));
+  socket = join(dir, 'supervisor.sock');
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      if (answer === 'never') return;
+      res.writeHead(answer.status, { 'content-type': 'text/xml' });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function answering(status: number, body: string) {
+  answer = { status, body };
+  received = null;
+}
+
+describe('XML-RPC to supervisord over its unix socket', () => {
+  it('posts the call to /RPC2 with strings (escaped), integers and booleans', async () => {
+    answering(200, wrap('<boolean>1</boolean>'));
+    expect(await callUnix(socket, 'supervisor.startProcess', ['a<&>b', 3, false])).toBe(true);
+    expect(received?.method).toBe('POST');
+    expect(received?.path).toBe('/RPC2');
+    const body = received?.body.replace(/\s+/g, '') ?? '';
+    expect(body).toContain('<methodName>supervisor.startProcess</methodName>');
+    // Escaped or as CDATA: supervisord reads both (checked: BAD_NAME: a<&>b comes back).
+    expect(body).toMatch(
+      /<param><value><string>(a&lt;&amp;&gt;b|<!\[CDATA\[a<&>b\]\]>)<\/string><\/value><\/param>/,
     );
+    expect(body).toContain('<param><value><int>3</int></value></param>');
+    expect(body).toContain('<param><value><boolean>0</boolean></value></param>');
   });
 
-  it('refuses to send a fraction', () => {
-    expect(() => encodeCall('x', [1.5])).toThrow(/only integers/);
-  });
-
-  it('decodes a struct, with empty strings and entities', () => {
-    expect(decodeResponse(PROCESS_INFO)).toEqual({
+  it('decodes a struct, with empty strings and entities', async () => {
+    answering(200, PROCESS_INFO);
+    expect(await callUnix(socket, 'supervisor.getProcessInfo', ['blue-api'])).toEqual({
       name: 'blue-api',
       start: 1796156558,
       statename: 'RUNNING',
@@ -100,33 +154,53 @@ describe('XML-RPC for supervisord', () => {
     });
   });
 
-  it('decodes nested arrays, empty ones included (reloadConfig)', () => {
-    expect(decodeResponse(RELOAD)).toEqual([[['blue-api'], [], ['green-api']]]);
+  it('decodes nested arrays, empty ones included (reloadConfig)', async () => {
+    answering(200, RELOAD);
+    expect(await callUnix(socket, 'supervisor.reloadConfig')).toEqual([
+      [['blue-api'], [], ['green-api']],
+    ]);
   });
 
-  it('decodes booleans, doubles, nil and untyped strings', () => {
-    const wrap = (v: string) =>
-      `<methodResponse><params><param><value>${v}</value></param></params></methodResponse>`;
-    expect(decodeResponse(wrap('<boolean>1</boolean>'))).toBe(true);
-    expect(decodeResponse(wrap('<double>2.5</double>'))).toBe(2.5);
-    expect(decodeResponse(wrap('<nil/>'))).toBeNull();
-    expect(decodeResponse(wrap(' plain text '))).toBe(' plain text ');
-  });
-
-  it('throws a fault as an RpcFault that knows its name', () => {
-    let fault: unknown;
-    try {
-      decodeResponse(FAULT);
-    } catch (error) {
-      fault = error;
+  it('decodes doubles, nil and untyped strings', async () => {
+    for (const [value, decoded] of [
+      ['<double>2.5</double>', 2.5],
+      ['<nil/>', null],
+      [' plain text ', ' plain text '],
+    ] as const) {
+      answering(200, wrap(value));
+      expect(await callUnix(socket, 'supervisor.x')).toEqual(decoded);
     }
+  });
+
+  it('throws a fault as an RpcFault that knows its name', async () => {
+    answering(200, FAULT);
+    const fault = await callUnix(socket, 'supervisor.getProcessInfo', ['nope']).catch(
+      (error: unknown) => error,
+    );
     expect(fault).toBeInstanceOf(RpcFault);
     expect((fault as RpcFault).code).toBe(10);
+    expect((fault as RpcFault).message).toBe('BAD_NAME: nope');
     expect((fault as RpcFault).is('BAD_NAME')).toBe(true);
     expect((fault as RpcFault).is('BAD')).toBe(false);
   });
 
-  it('refuses what is not a method response', () => {
-    expect(() => decodeResponse('<html>oops</html>')).toThrow(/expected <methodResponse>/);
+  it('names the HTTP status of an answer that is not XML-RPC', async () => {
+    answering(500, '<html>oops</html>');
+    await expect(callUnix(socket, 'supervisor.getState')).rejects.toThrow(
+      'supervisord answered HTTP 500 to supervisor.getState',
+    );
+  });
+
+  it('gives up on a supervisord that does not answer, naming the call', async () => {
+    answer = 'never';
+    await expect(callUnix(socket, 'supervisor.getState', [], 300)).rejects.toThrow(
+      'supervisord did not answer supervisor.getState within 0.3 s',
+    );
+  });
+
+  it('passes on why the socket could not be reached', async () => {
+    await expect(callUnix(join(dir, 'none.sock'), 'supervisor.getState')).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });
