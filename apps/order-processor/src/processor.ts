@@ -1,5 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import type { Logger } from '@echobase/infra/logger';
 import {
@@ -89,6 +93,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let inFlight = 0;
   let queueFailing = false;
   let recreating: Promise<void> | undefined;
+  /** Messages received but not handled because the database went away: released on resume. */
+  let held: Message[] = [];
   let pausedAt = 0;
   let pauseAbort = new AbortController();
   let waiting: Promise<void> = Promise.resolve();
@@ -106,13 +112,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function handleMessageBatch(messages: Message[]): Promise<Message[]> {
     if (state !== 'running' && state !== 'stopping') {
-      // Received as the processor paused: left untouched, so they come back after the
-      // visibility timeout to whichever processor is consuming then. (A batch brought by the
-      // last poll of a stop is handled like any other: that is what "finish in-flight" means.)
-      logger.debug(
-        { count: messages.length, state },
-        'batch received while stopping; left untouched',
-      );
+      // Received as the processor paused: held, and released when it resumes. (A batch brought
+      // by the last poll of a stop is handled like any other: that is what "finish in-flight"
+      // means.)
+      logger.debug({ count: messages.length, state }, 'batch received while paused; held');
+      held.push(...messages);
       return [];
     }
     inFlight = messages.length;
@@ -124,7 +128,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     });
     for (const key of Object.keys(result.counts) as (keyof BatchCounts)[])
       totals[key] += result.counts[key];
-    if (result.unavailable !== undefined) pause(result.unavailable);
+    if (result.unavailable !== undefined) {
+      const done = new Set(result.done);
+      held.push(...messages.filter((m) => !done.has(m)));
+      pause(result.unavailable);
+    }
     return result.done;
   }
 
@@ -189,9 +197,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   /**
-   * The database went away: stop polling at once and leave the in-flight messages alone (no
-   * visibility change, no delete), so an outage never walks them towards the DLQ. Resumes by
-   * itself when the database answers. Logs once on the way in and once on the way out.
+   * The database went away: stop polling at once and hold the in-flight messages (no delete,
+   * no further receive), so an outage never walks them towards the DLQ; they are released when
+   * the database answers again and consumption resumes by itself. Logs once on the way in and
+   * once on the way out.
    */
   function pause(error: unknown) {
     if (state !== 'running') return;
@@ -224,12 +233,46 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     // exactly one poll loop ever runs.
     await until(() => state !== 'paused' || !consumer.status.isPolling);
     if (state !== 'paused') return;
+    await releaseHeld();
     setState('running');
     logger.info(
       { pausedMs: Date.now() - pausedAt },
       'database answering again: consumption resumed',
     );
     consumer.start();
+  }
+
+  /**
+   * The messages a paused batch left are invisible for the rest of their visibility timeout
+   * (30 s): made visible again at once, so the orders are written as soon as the database is
+   * back rather than half a minute later, while the queue is all that holds them (an order
+   * accepted during the outage has no row yet). Their receive count is what it would be
+   * anyway; a failure here only means they come back when their timeout ends.
+   */
+  async function releaseHeld() {
+    const messages = held;
+    held = [];
+    for (let i = 0; i < messages.length; i += 10) {
+      const batch = messages.slice(i, i + 10);
+      try {
+        await deps.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: deps.queueUrl,
+            Entries: batch.map((m, n) => ({
+              Id: String(n),
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      } catch (error) {
+        logger.warn(
+          { code: failureCode(error), count: batch.length },
+          'could not release held messages; they return when their visibility timeout ends',
+        );
+      }
+    }
+    if (messages.length > 0) logger.info({ count: messages.length }, 'held messages released');
   }
 
   /**
