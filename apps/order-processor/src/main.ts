@@ -23,8 +23,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 class StartError extends Error {}
 
-/** The queue's visibility timeout, which also proves at start that the queue exists. */
-async function visibilityTimeoutMs(sqs: SQSClient, queueUrl: string): Promise<number> {
+/**
+ * The queue's visibility timeout, which also proves at start that the queue exists; a missing
+ * queue is made first where `recreate` is given (an emulator restarted since the deploy).
+ */
+async function visibilityTimeoutMs(
+  sqs: SQSClient,
+  queueUrl: string,
+  recreate?: () => Promise<unknown>,
+): Promise<number> {
   try {
     const out = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
@@ -32,6 +39,10 @@ async function visibilityTimeoutMs(sqs: SQSClient, queueUrl: string): Promise<nu
     return Number(out.Attributes?.VisibilityTimeout ?? 30) * 1000;
   } catch (error) {
     const code = failureCode(error);
+    if (code === 'QueueDoesNotExist' && recreate) {
+      await recreate();
+      return visibilityTimeoutMs(sqs, queueUrl);
+    }
     throw new StartError(
       code === 'QueueDoesNotExist'
         ? `the queue ${queueUrl} does not exist (is this colour's stack deployed?)`
@@ -61,9 +72,7 @@ async function main(env: Env): Promise<void> {
   const recreateQueue = env.ORDERS_QUEUE_RECREATE
     ? () => ensureQueuePair(sqs, queuePairNames(env.ORDERS_QUEUE_URL))
     : undefined;
-  // An emulator restarted since the stack was deployed has no queue: make it before using it.
-  await recreateQueue?.();
-  const shutdownBudgetMs = await visibilityTimeoutMs(sqs, env.ORDERS_QUEUE_URL);
+  const shutdownBudgetMs = await visibilityTimeoutMs(sqs, env.ORDERS_QUEUE_URL, recreateQueue);
   const pool = createDbPool({
     host: env.DB_HOST,
     port: env.DB_PORT,
