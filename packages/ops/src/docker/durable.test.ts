@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateCredentials, writeCredentials } from '../credentials.js';
 import type { NativeContext } from '../native/durable.js';
 import { envPaths } from '../paths.js';
@@ -30,7 +30,8 @@ function recorder(answers: Record<string, string | Error> = {}) {
   const docker: DockerExec = async (args, env) => {
     calls.push({ args, env });
     const key = Object.keys(answers).find((k) => args.join(' ').includes(k));
-    const answer = key === undefined ? '' : answers[key];
+    // `docker inspect` of nothing it was told about: an empty list.
+    const answer = key === undefined ? (args[0] === 'inspect' ? '[]' : '') : answers[key];
     if (answer instanceof Error) throw answer;
     return answer ?? '';
   };
@@ -119,4 +120,85 @@ describe('docker runtime', () => {
       expect(status.map((s) => [s.service, s.state, s.healthy])).toEqual(expected);
     }
   });
+
+  it('shows restarts and uptime from docker inspect, as natively', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T21:05:00.500Z'));
+    try {
+      const ctx = await context();
+      const { calls, docker } = recorder({
+        ps: [
+          JSON.stringify({
+            Name: 'echobase-ci-durable-mariadb',
+            Service: 'mariadb',
+            State: 'running',
+          }),
+          JSON.stringify({ Name: 'echobase-ci-durable-aws', Service: 'aws', State: 'exited' }),
+        ].join('\n'),
+        inspect: INSPECT,
+      });
+      const status = await dockerStatus(ctx, docker);
+      expect(status.map((s) => [s.service, s.restarts, s.uptimeSeconds])).toEqual([
+        ['mariadb', 3, 300],
+        ['aws', 7, null],
+        ['nginx', undefined, null],
+      ]);
+      // Only containers compose listed: inspecting a missing one fails the whole command.
+      const inspect = calls.find((c) => c.args[0] === 'inspect');
+      expect(inspect?.args).toEqual([
+        'inspect',
+        '--type',
+        'container',
+        'echobase-ci-durable-mariadb',
+        'echobase-ci-durable-aws',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
+
+/** `docker inspect` of a running and an exited container, trimmed to a few fields. */
+const INSPECT = JSON.stringify([
+  {
+    Id: '5f1c0e6a1d2b',
+    Created: '2026-12-01T20:00:00.000000000Z',
+    Path: 'docker-entrypoint.sh',
+    State: {
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: 4242,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: '2026-12-01T21:00:00.123456789Z',
+      FinishedAt: '2026-12-01T20:59:59.876543210Z',
+      Health: { Status: 'healthy', FailingStreak: 0 },
+    },
+    Name: '/echobase-ci-durable-mariadb',
+    RestartCount: 3,
+  },
+  {
+    Id: '9a8b7c6d5e4f',
+    Created: '2026-12-01T20:00:00.000000000Z',
+    Path: 'moto_server',
+    State: {
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: 0,
+      ExitCode: 137,
+      Error: '',
+      StartedAt: '2026-12-01T20:30:00.000000000Z',
+      FinishedAt: '2026-12-01T20:31:00.000000000Z',
+    },
+    Name: '/echobase-ci-durable-aws',
+    RestartCount: 7,
+  },
+]);

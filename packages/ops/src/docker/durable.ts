@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { OpsError } from '../errors.js';
 import type { NativeContext, SetupResult, TeardownResult } from '../native/durable.js';
@@ -113,6 +114,54 @@ export async function dockerTeardown(
   return { stopped: [...DURABLE_SERVICES], deleted: volumes };
 }
 
+/** The fields of `docker inspect` that status shows. */
+const inspected = z.array(
+  z.object({
+    Name: z.string(),
+    RestartCount: z.number().int(),
+    State: z.object({ Running: z.boolean(), StartedAt: z.string() }),
+  }),
+);
+
+/** What status shows of a container beside its state, as natively (native/service.ts). */
+export interface ContainerRuntime {
+  /** Restarts by its restart policy since it was last started by a command (compose up). */
+  restarts: number;
+  /** Seconds since it started, while it runs. */
+  uptimeSeconds: number | null;
+}
+
+/**
+ * `docker inspect` of the named containers, by name. Name only containers that exist (from
+ * `compose ps`): one missing name fails the whole command.
+ */
+export async function inspectContainers(
+  names: string[],
+  docker: DockerExec,
+): Promise<Map<string, ContainerRuntime>> {
+  const found = new Map<string, ContainerRuntime>();
+  if (names.length === 0) return found;
+  const out = await docker(['inspect', '--type', 'container', ...names]);
+  let rows: z.infer<typeof inspected>;
+  try {
+    rows = inspected.parse(JSON.parse(out));
+  } catch {
+    throw new OpsError(`docker inspect printed something other than its JSON: ${out.slice(0, 80)}`);
+  }
+  for (const row of rows) {
+    // Date.parse reads the engine's nanoseconds to the millisecond.
+    const started = Date.parse(row.State.StartedAt);
+    found.set(row.Name.replace(/^\//, ''), {
+      restarts: row.RestartCount,
+      uptimeSeconds:
+        row.State.Running && Number.isFinite(started)
+          ? Math.max(0, Math.floor((Date.now() - started) / 1000))
+          : null,
+    });
+  }
+  return found;
+}
+
 export async function dockerStatus(
   ctx: NativeContext,
   docker: DockerExec = execDocker,
@@ -125,6 +174,11 @@ export async function dockerStatus(
     .filter(Boolean)
     .flatMap((line) => JSON.parse(line) as unknown)
     .flat() as { Service: string; State: string; Health?: string }[];
+  const names = durableNames(ctx.env);
+  const runtime = await inspectContainers(
+    rows.map((r) => names.container(r.Service)),
+    docker,
+  );
   const ports: Record<string, number> = {
     mariadb: ctx.plan.durable.mariadb,
     aws: ctx.plan.durable.aws,
@@ -142,6 +196,8 @@ export async function dockerStatus(
         running && (row?.Health === undefined || row.Health === '' || row.Health === 'healthy'),
       rssBytes: null,
       detail: row ? `${row.State}${row.Health ? ` (${row.Health})` : ''}` : 'no container',
+      restarts: runtime.get(names.container(service))?.restarts,
+      uptimeSeconds: runtime.get(names.container(service))?.uptimeSeconds ?? null,
     };
   });
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dockerLogArgs } from '../deploy-cli.js';
 import { readStackInfo } from '../native/stack.js';
 import { silentReporter } from '../report.js';
@@ -29,7 +29,9 @@ function recorder(answers: Record<string, string> = {}) {
   const docker: DockerExec = async (args, env) => {
     calls.push({ args, env });
     const key = Object.keys(answers).find((k) => args.join(' ').includes(k));
-    return key === undefined ? '' : (answers[key] as string);
+    // `docker inspect` of nothing it was told about: an empty list.
+    if (key === undefined) return args[0] === 'inspect' ? '[]' : '';
+    return answers[key] as string;
   };
   return { calls, docker };
 }
@@ -95,6 +97,43 @@ describe('docker colour stacks', () => {
 
     const allReady = await dockerStackStatus('ci', 'blue', root, docker, async () => true);
     expect(allReady.healthy).toBe(true);
+  });
+
+  it('shows restarts and uptime of each running service from docker inspect', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T21:02:05Z'));
+    try {
+      const root = await tempRoot();
+      const inspected = (service: string, restarts: number, startedAt: string) => ({
+        Name: `/echobase-ci-blue-${service}`,
+        RestartCount: restarts,
+        State: { Status: 'running', Running: true, StartedAt: startedAt },
+      });
+      const { calls, docker } = recorder({
+        ' ps ': psLines('running'),
+        inspect: JSON.stringify([
+          inspected('api-gateway', 0, '2026-12-01T20:00:00.5Z'),
+          inspected('order-processor', 2, '2026-12-01T21:02:00.999999999Z'),
+          inspected('frontend', 1, '2026-12-01T21:01:00Z'),
+        ]),
+      });
+      const status = await dockerStackStatus('ci', 'blue', root, docker, async () => true);
+      expect(status.services.map((s) => [s.service, s.restarts, s.uptimeSeconds])).toEqual([
+        ['api', 0, 3724],
+        ['processor', 2, 4],
+        ['frontend', 1, 65],
+      ]);
+      expect(calls.find((c) => c.args[0] === 'inspect')?.args).toEqual([
+        'inspect',
+        '--type',
+        'container',
+        'echobase-ci-blue-api-gateway',
+        'echobase-ci-blue-order-processor',
+        'echobase-ci-blue-frontend',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never probes a service that is not running', async () => {

@@ -18,7 +18,7 @@ import {
 import { type Colour, colourNames, type EnvName } from '../plan.js';
 import type { Release } from '../release.js';
 import type { Reporter } from '../report.js';
-import { type DockerExec, execDocker } from './durable.js';
+import { type DockerExec, execDocker, inspectContainers } from './durable.js';
 
 /**
  * A colour's stack in docker: docker-compose.yml plus the colour's override, as one compose
@@ -125,6 +125,10 @@ export async function dockerStackStatus(
       memory.set(name, parseMemUsage(usage));
     }
   }
+  const runtime = await inspectContainers(
+    rows.map((r) => names.container(r.Service)),
+    docker,
+  );
   const ports = servicePorts(env, colour);
   const services = await Promise.all(
     STACK_SERVICES.map(async (service): Promise<StackServiceStatus> => {
@@ -137,6 +141,9 @@ export async function dockerStackStatus(
         port: ports[service],
         healthy: up && (await ready(readyUrl(service, ports[service]))),
         rssBytes: memory.get(names.container(COMPOSE_SERVICE[service])) ?? null,
+        restarts: runtime.get(names.container(COMPOSE_SERVICE[service]))?.restarts,
+        uptimeSeconds:
+          runtime.get(names.container(COMPOSE_SERVICE[service]))?.uptimeSeconds ?? null,
       };
     }),
   );

@@ -14,9 +14,12 @@ export interface ServiceStatus {
   /** Resident memory of the process (and its children, for nginx), when running. */
   rssBytes: number | null;
   detail: string;
-  /** Automatic restarts by the supervisor since a command last started it (native runtime). */
+  /**
+   * Automatic restarts since a command last started it: by the supervisor natively, by the
+   * restart policy in docker (the container's RestartCount).
+   */
   restarts?: number;
-  /** Seconds since the running process started (native runtime). */
+  /** Seconds since the running process (or container) started. */
   uptimeSeconds?: number | null;
 }
 

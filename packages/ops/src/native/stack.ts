@@ -43,9 +43,12 @@ export interface StackServiceStatus {
   port: number;
   healthy: boolean;
   rssBytes: number | null;
-  /** Automatic restarts by the supervisor since the colour was started (native runtime). */
+  /**
+   * Automatic restarts since the colour was started: by the supervisor natively, by the
+   * restart policy in docker (the container's RestartCount).
+   */
   restarts?: number;
-  /** Seconds since the running process started (native runtime). */
+  /** Seconds since the running process (or container) started. */
   uptimeSeconds?: number | null;
 }
 
