@@ -6,7 +6,7 @@ import { queueDepth } from '@echobase/infra/queue';
 import type { Command } from 'commander';
 import { emulatorSqs } from './aws.js';
 import { deploy, retire, rollback } from './deploy.js';
-import { composeArgs } from './docker/durable.js';
+import { composeArgs, NOT_STARTING } from './docker/durable.js';
 import { COMPOSE_SERVICE, colourComposeArgs } from './docker/stack.js';
 import { durableStatus } from './durable.js';
 import { OpsError, UsageError } from './errors.js';
@@ -228,10 +228,8 @@ export function registerDeployCommands(
         const files = logFiles(opts.env, what, service);
         const format = logFormat(opts, out);
         if ((await stackRuntime()) === 'docker') {
-          await follow('docker', dockerLogArgs(repoRoot(), opts.env, what, service, opts), {
-            out,
-            format,
-          });
+          const docker = dockerLogCommand(repoRoot(), opts.env, what, service, opts);
+          await follow('docker', docker.args, { out, format }, docker.env);
           return;
         }
         const missing = files.filter((f) => !existsSync(f));
@@ -261,9 +259,13 @@ function follow(
   command: string,
   args: string[],
   to: { out: NodeJS.WritableStream; format: LogFormat },
+  env: Record<string, string> = {},
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     const copied = copyLogLines(child.stdout, to.out, { format: to.format });
     child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
     child.on('close', () => copied.then(resolve, reject));
@@ -271,21 +273,27 @@ function follow(
   });
 }
 
-/** `docker compose logs` of a colour's project or of the durable project. */
-export function dockerLogArgs(
+/**
+ * `docker compose logs` of a colour's project or of the durable project, and the variables
+ * compose needs to read that project's file.
+ */
+export function dockerLogCommand(
   root: string,
   env: EnvName,
   what: string,
   service: string | undefined,
   opts: { follow: boolean; lines: string },
-): string[] {
+): { args: string[]; env: Record<string, string> } {
   const tail = ['logs', '--tail', opts.lines, ...(opts.follow ? ['--follow'] : [])];
   if (isColour(what)) {
     // logFiles() has checked the service name already.
     const name = service ? [COMPOSE_SERVICE[service as StackService]] : [];
-    return colourComposeArgs(root, env, what, ...tail, ...name);
+    return { args: colourComposeArgs(root, env, what, ...tail, ...name), env: {} };
   }
-  return composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...(service ? [service] : []));
+  return {
+    args: composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...(service ? [service] : [])),
+    env: NOT_STARTING,
+  };
 }
 
 function logFiles(env: EnvName, what: string, service?: string): string[] {

@@ -30,10 +30,10 @@ export const execDocker: DockerExec = async (args, env) => {
 };
 
 /**
- * Compose interpolates every variable for every command, so `ps` and `down` need the secret
- * variables set too; they never use their values.
+ * Compose interpolates every variable for every command, so `ps`, `down` and `logs` need the
+ * secret variables set too; they never use their values.
  */
-const NOT_STARTING = {
+export const NOT_STARTING = {
   MARIADB_ROOT_PASSWORD: 'unused-by-this-command',
   LB_ADMIN_TOKEN: 'unused-by-this-command',
 };

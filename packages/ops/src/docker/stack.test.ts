@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { dockerLogArgs } from '../deploy-cli.js';
+import { dockerLogCommand } from '../deploy-cli.js';
 import { readStackInfo } from '../native/stack.js';
 import { silentReporter } from '../report.js';
 import type { DockerExec } from './durable.js';
@@ -219,24 +220,45 @@ describe('docker colour stacks', () => {
 
   it('shows logs with compose logs, naming compose services', () => {
     const opts = { follow: true, lines: '20' };
-    expect(dockerLogArgs('/repo', 'ci', 'blue', 'api', opts)).toEqual(
-      colourComposeArgs('/repo', 'ci', 'blue', 'logs', '--tail', '20', '--follow', 'api-gateway'),
-    );
-    expect(dockerLogArgs('/repo', 'ci', 'durable', 'nginx', { follow: false, lines: '5' })).toEqual(
-      [
-        'compose',
-        '-p',
-        'echobase-ci-durable',
-        '--env-file',
-        '/repo/durable/.env.ci',
-        '-f',
-        '/repo/durable/docker-compose.yml',
+    expect(dockerLogCommand('/repo', 'ci', 'blue', 'api', opts)).toEqual({
+      args: colourComposeArgs(
+        '/repo',
+        'ci',
+        'blue',
         'logs',
         '--tail',
-        '5',
-        'nginx',
-      ],
+        '20',
+        '--follow',
+        'api-gateway',
+      ),
+      env: {},
+    });
+    const durable = dockerLogCommand('/repo', 'ci', 'durable', 'nginx', {
+      follow: false,
+      lines: '5',
+    });
+    expect(durable.args).toEqual([
+      'compose',
+      '-p',
+      'echobase-ci-durable',
+      '--env-file',
+      '/repo/durable/.env.ci',
+      '-f',
+      '/repo/durable/docker-compose.yml',
+      'logs',
+      '--tail',
+      '5',
+      'nginx',
+    ]);
+    // Compose interpolates the whole file for every command, logs included: each variable it
+    // requires (${NAME:?…}) must be set, though logs never uses the values.
+    const file = readFileSync(
+      new URL('../../../../durable/docker-compose.yml', import.meta.url),
+      'utf8',
     );
+    const required = [...file.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]);
+    expect(required.length).toBeGreaterThan(0);
+    for (const name of required) expect(durable.env[name as string], name).toMatch(/.+/);
   });
 
   it('parses docker stats memory figures', () => {
