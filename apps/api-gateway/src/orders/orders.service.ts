@@ -1,19 +1,17 @@
 import { isDatabaseUnavailable } from '@echobase/infra/db';
 import { AppError } from '@echobase/infra/errors';
 import type { Logger } from '@echobase/infra/logger';
-import { fromCents, type OrderPlaced, orderFingerprint, toCents } from '@echobase/infra/queue';
-import { v5 as uuidv5 } from 'uuid';
+import {
+  fromCents,
+  type OrderPlaced,
+  orderFingerprint,
+  orderIdFor,
+  toCents,
+} from '@echobase/infra/queue';
 import type { Catalogue } from '../products/catalogue.js';
 import type { OrderProducer } from './orders.queue.js';
 import type { OrdersRepository } from './orders.repository.js';
 import type { OrderView, PlaceOrderBody } from './orders.schemas.js';
-
-/** Order ids are UUIDv5 of (user, Idempotency-Key) in this namespace: a retry gets the same id. */
-export const ORDER_ID_NAMESPACE = '3d1c8a52-6f0e-4f7b-9a6c-2b8e1d4c7f90';
-
-export function orderIdFor(userId: number, idempotencyKey: string): string {
-  return uuidv5(`${userId}:${idempotencyKey}`, ORDER_ID_NAMESPACE);
-}
 
 export interface Accepted {
   orderId: string;

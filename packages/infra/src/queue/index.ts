@@ -10,6 +10,7 @@ export {
   orderPlacedV2,
   toCents,
 } from './contract.js';
+export { ORDER_ID_NAMESPACE, orderIdFor } from './order-id.js';
 export {
   createOrderSigner,
   KEY_ID_ATTRIBUTE,
