@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { createSecretsReader } from '@echobase/infra/secrets';
+import type { z } from 'zod';
+
+/**
+ * Integration tests and benchmarks run against the real native ci durable layer (MariaDB,
+ * moto), whose settings the test command exports:
+ *   ./durable/setup.sh ci && eval "$(npx echobase durable env ci --export --operator)"
+ */
+const REQUIRED = [
+  'DB_HOST',
+  'DB_PORT',
+  'DB_NAME',
+  'DB_SECRET_NAME',
+  'JWT_SECRET_NAME',
+  'ORDER_SIGNING_SECRET_NAME',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+] as const;
+
+export type DurableEnv = Record<(typeof REQUIRED)[number], string>;
+
+/** The checkout's root folder (this file is at packages/test-kit/{src,dist}/env/). */
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The durable layer's settings from the environment; names every one that is missing. */
+export function durableEnv(): DurableEnv {
+  const missing = REQUIRED.filter((key) => !process.env[key]);
+  if (missing.length > 0) {
+    throw new Error(
+      `this needs the ci durable layer (missing ${missing.join(', ')}): ` +
+        `./durable/setup.sh ci && eval "$(npx echobase durable env ci --export --operator)"`,
+    );
+  }
+  return Object.fromEntries(REQUIRED.map((key) => [key, process.env[key]])) as DurableEnv;
+}
+
+/** Where the AWS endpoint (moto) is, for the SDK clients of infra. */
+export function awsConfig(): { region: string; endpoint: string } {
+  const env = durableEnv();
+  return { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
+}
+
+/** A JSON secret from Secrets Manager, checked against `schema`, as an app reads it. */
+export async function readSecret<T>(name: string, schema: z.ZodType<T>): Promise<T> {
+  const reader = createSecretsReader({ ...awsConfig(), retries: 2 });
+  try {
+    return await reader.getJson(name, schema);
+  } finally {
+    reader.close();
+  }
+}
