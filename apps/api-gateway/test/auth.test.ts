@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { createDbPool } from '@echobase/infra/db';
+import { appPool, createDbProxy } from '@echobase/test-kit/db';
+import { Client, type Json, type Reply } from '@echobase/test-kit/http';
+import { waitFor } from '@echobase/test-kit/poll';
 import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  Client,
-  durableEnv,
-  eventually,
-  type Harness,
-  type Json,
-  type Reply,
-  readSecrets,
-  startApi,
-} from './support.js';
+import { type Harness, startApi } from './support.js';
 
 /** The load balancer as the API sees it: its own loopback address (nginx's proxy_bind). */
 const PROXY = '127.0.0.2';
@@ -313,54 +305,15 @@ describe('auth', () => {
   });
 });
 
-/**
- * A TCP relay to MariaDB that the test can cut and restore: to the API behind it, a real
- * database outage (connections reset, new ones refused), without stopping the shared server.
- */
-async function dbRelay() {
-  const env = durableEnv();
-  const sockets = new Set<Socket>();
-  const server = createServer((inbound) => {
-    const outbound = connect(Number(env.DB_PORT), env.DB_HOST as string);
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    async cut() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    async restore() {
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 const sidOf = (client: Client) =>
   (jwt.decode(client.cookies.get('echobase_session') ?? '') as { sid: string }).sid;
 
 describe('revocations', () => {
   it('a logout during a database outage ends the session at once, and is recorded when the database is back', async () => {
-    const relay = await dbRelay();
-    const { login } = await readSecrets();
-    const env = durableEnv();
-    const pool = createDbPool({
-      host: '127.0.0.1',
-      port: relay.port,
-      database: env.DB_NAME as string,
-      user: login.username,
-      password: login.password,
-    });
+    // To the API behind it, a real database outage (connections reset, new ones refused),
+    // without stopping the shared server.
+    const relay = await createDbProxy();
+    const pool = await appPool({ host: '127.0.0.1', port: relay.port });
     const behindRelay = await startApi({ pool });
     try {
       const client = new Client(behindRelay.url);
@@ -368,7 +321,7 @@ describe('revocations', () => {
       const stolen = client.cookieHeader();
       const sid = sidOf(client);
 
-      await relay.cut();
+      await relay.down();
       const out = await client.request('POST', '/api/v1/auth/logout');
       expect(out.status).toBe(200);
       expect(client.cookies.has('echobase_session')).toBe(false);
@@ -377,9 +330,9 @@ describe('revocations', () => {
       });
       expect(replay.status).toBe(401);
 
-      await relay.restore();
+      await relay.up();
       // Recorded for every other process (the other colour, a replica) once the database is back.
-      await eventually('the revocation to reach the database', async () => {
+      await waitFor('the revocation to reach the database', async () => {
         const [rows] = await api.pool.query('SELECT 1 FROM revoked_sessions WHERE sid = ?', [sid]);
         return (rows as unknown[]).length === 1;
       });

@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
+import { Client } from '@echobase/test-kit/http';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type Harness, readSecrets, startApi } from './support.js';
+import { type Harness, jwtSigningKey, startApi } from './support.js';
 
 /**
  * Every kind of bad input gets its documented 4xx answer in the error envelope: never a 5xx,
@@ -16,7 +17,7 @@ beforeAll(async () => {
   api = await startApi();
   signedIn = new Client(api.url);
   userId = (await signedIn.registerNew('bad-input')).id;
-  signingKey = (await readSecrets()).jwt.signingKey;
+  signingKey = await jwtSigningKey();
 });
 afterAll(() => api?.close());
 

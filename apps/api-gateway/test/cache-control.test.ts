@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
+import { Client } from '@echobase/test-kit/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type Harness, startApi } from './support.js';
+import { type Harness, startApi } from './support.js';
 
 /**
  * Answers that depend on the session are never stored by a browser or a shared cache (a

@@ -1,46 +1,25 @@
-import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '@echobase/infra/queue';
+import { waitFor } from '@echobase/test-kit/poll';
+import { startApp } from '@echobase/test-kit/process';
+import { createQueues, deleteQueues, sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQueues, durableEnv, eventually } from './support.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const sqs = createSqsClient({
-  region: durableEnv().AWS_REGION as string,
-  endpoint: durableEnv().AWS_ENDPOINT_URL,
-});
+const sqs = sqsClient();
 afterAll(() => sqs.destroy());
 
+/** The built gateway as its own process, not waited for: some of these must not start. */
 function startGateway(port: number, queueUrl: string, extra: Record<string, string> = {}) {
-  const child = spawn('node', [MAIN], {
-    env: {
-      ...process.env,
-      ...durableEnv(),
-      ORDERS_QUEUE_URL: queueUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      ...extra,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startApp('api-gateway', {
+    env: { ORDERS_QUEUE_URL: queueUrl, PORT: String(port), LOG_LEVEL: 'warn', ...extra },
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, exited, stderr: () => stderr };
 }
 
 describe('the api-gateway process', () => {
   it('on SIGTERM stops accepting, finishes in-flight requests, and exits 0', async () => {
     const queues = await createQueues(sqs);
     const port = 3290;
-    const gw = startGateway(port, queues.queueUrl);
-    await eventually('the gateway to listen', () =>
+    const gw = await startGateway(port, queues.queueUrl);
+    await waitFor('the gateway to listen', () =>
       fetch(`http://127.0.0.1:${port}/health/live`).then(
         (r) => r.ok,
         () => false,
@@ -67,7 +46,7 @@ describe('the api-gateway process', () => {
     // connections would still count as idle and be closed (correctly) at shutdown.
     await new Promise((resolve) => setTimeout(resolve, 200));
     gw.child.kill('SIGTERM');
-    await eventually('new connections to be refused', () =>
+    await waitFor('new connections to be refused', () =>
       fetch(`http://127.0.0.1:${port}/health/live`).then(
         () => false,
         () => true,
@@ -78,12 +57,11 @@ describe('the api-gateway process', () => {
     // Each one got its whole answer (403: no CSRF token), after the server stopped listening.
     for (const reply of replies) expect(reply).toMatch(/^HTTP\/1\.1 403 Forbidden/);
     expect(await gw.exited).toBe(0);
-    for (const url of [queues.queueUrl, queues.deadLetterQueueUrl])
-      await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    await deleteQueues(sqs, queues);
   });
 
   it('refuses to start with bad settings, naming every bad key and no value', async () => {
-    const gw = startGateway(3291, 'not a url', { PORT: 'eighty', JWT_SECRET_NAME: '' });
+    const gw = await startGateway(3291, 'not a url', { PORT: 'eighty', JWT_SECRET_NAME: '' });
     expect(await gw.exited).toBe(2);
     const out = gw.stderr();
     expect(out).toMatch(/^api-gateway: invalid configuration:/);
@@ -94,12 +72,13 @@ describe('the api-gateway process', () => {
 
   it('fails to start with one clear line when its secret does not exist', async () => {
     const queues = await createQueues(sqs);
-    const gw = startGateway(3292, queues.queueUrl, { JWT_SECRET_NAME: 'echobase/ci/missing' });
+    const gw = await startGateway(3292, queues.queueUrl, {
+      JWT_SECRET_NAME: 'echobase/ci/missing',
+    });
     expect(await gw.exited).toBe(1);
     expect(gw.stderr().trim()).toBe(
       'api-gateway: failed to start: secret echobase/ci/missing: could not be read (ResourceNotFoundException)',
     );
-    for (const url of [queues.queueUrl, queues.deadLetterQueueUrl])
-      await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    await deleteQueues(sqs, queues);
   });
 });
