@@ -1,14 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { createLogger } from '@echobase/infra/logger';
-import {
-  createOrderSigner,
-  fromCents,
-  type OrderPlaced,
-  orderFingerprint,
-  signedOrderMessage,
-  toCents,
-} from '@echobase/infra/queue';
+import { createOrderSigner, type OrderPlaced, signedOrderMessage } from '@echobase/infra/queue';
+import { captureLogger } from '@echobase/test-kit/logs';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { describe, expect, it, vi } from 'vitest';
 import { processBatch } from './batch.js';
 import type {
@@ -19,39 +13,6 @@ import type {
 } from './orders.repository.js';
 
 const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    name: 'test',
-    level: 'debug',
-    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
-  });
-  return { logger, lines };
-}
-
-function order(overrides: Partial<OrderPlaced> = {}): OrderPlaced {
-  const productId = overrides.productId ?? 2;
-  const quantity = overrides.quantity ?? 2;
-  const unitPrice = overrides.unitPrice ?? '89.50';
-  return {
-    type: 'order.placed',
-    version: 2,
-    orderId: randomUUID(),
-    userId: 7,
-    productId,
-    productSku: 'PC-042',
-    productName: 'Plasma Conduit',
-    unitPrice,
-    quantity,
-    total: fromCents(toCents(unitPrice) * quantity),
-    idempotencyKey: randomUUID(),
-    fingerprint: orderFingerprint({ productId, quantity }),
-    requestId: `req-${randomUUID()}`,
-    placedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
 
 /** A message as SQS delivers it, signed by the API unless `attributes` says otherwise. */
 function message(
@@ -98,19 +59,19 @@ function repository(record?: Repo['recordOrder']) {
 
 describe('processBatch', () => {
   it('returns only the committed messages: valid and failed-product; never unsigned, poison or unknown-product', async () => {
-    const { logger } = capture();
+    const { logger } = captureLogger();
     const { repo, written } = repository();
-    const ok = order();
-    const inactive = order({ productId: 5, productSku: 'CSU-088', unitPrice: '324.75' });
-    const missing = order({ productId: 999 });
+    const ok = orderFor(7);
+    const inactive = orderFor(7, SEEDED.chronoSyncUnit);
+    const missing = orderFor(7, { ...SEEDED.plasmaConduit, id: 999 });
     const messages = [
       signed(ok),
-      message(JSON.stringify({ ...order(), total: '1.00' }), 2),
+      message(JSON.stringify({ ...orderFor(7), total: '1.00' }), 2),
       signed(inactive),
       message('not json at all'),
       signed(missing),
-      message(JSON.stringify({ ...order(), version: 1, fingerprint: undefined })),
-      message(signedOrderMessage(order(), signer).MessageBody, 1, {}),
+      message(JSON.stringify({ ...orderFor(7), version: 1, fingerprint: undefined })),
+      message(signedOrderMessage(orderFor(7), signer).MessageBody, 1, {}),
     ];
 
     const result = await processBatch(messages, { repository: repo, signer, logger });
@@ -137,9 +98,9 @@ describe('processBatch', () => {
   });
 
   it('never reads an unsigned, re-signed or altered message, and logs why without what it claims', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo } = repository();
-    const forged = order({ unitPrice: '0.01' });
+    const forged = orderFor(7, { ...SEEDED.plasmaConduit, price: '0.01' });
     const body = signedOrderMessage(forged, signer).MessageBody;
     const stranger = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
     const altered = body.replace('"quantity":2', '"quantity":3');
@@ -180,18 +141,18 @@ describe('processBatch', () => {
   });
 
   it('prices the order from the catalogue, not from the message', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo, written } = repository();
-    const cheap = order({ unitPrice: '0.01' });
+    const cheap = orderFor(7, { ...SEEDED.plasmaConduit, price: '0.01' });
     await processBatch([signed(cheap)], { repository: repo, signer, logger });
     expect(written).toEqual([{ orderId: cheap.orderId, status: 'completed', price: '89.50' }]);
     expect(lines[0]).toMatchObject({ msg: 'order recorded', repriced: true });
   });
 
   it('logs poison with the fields at fault, never their values, and with its request id', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo } = repository();
-    const bad = { ...order(), total: '1.00', productName: '' };
+    const bad = { ...orderFor(7), total: '1.00', productName: '' };
     await processBatch([message(JSON.stringify(bad), 3)], { repository: repo, signer, logger });
     expect(repo.recordOrder).not.toHaveBeenCalled();
     const line = lines.find(
@@ -207,9 +168,9 @@ describe('processBatch', () => {
   });
 
   it('leaves an order for a product that does not exist for the DLQ, saying so', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo } = repository();
-    const missing = order({ productId: 999 });
+    const missing = orderFor(7, { ...SEEDED.plasmaConduit, id: 999 });
     const result = await processBatch([signed(missing)], { repository: repo, signer, logger });
     expect(result.done).toEqual([]);
     expect(result.counts.rejected).toBe(1);
@@ -226,9 +187,9 @@ describe('processBatch', () => {
   });
 
   it('deletes a message whose body lost to an earlier one under its order id, counting the conflict', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo } = repository(async () => 'conflict');
-    const second = order({ quantity: 7 });
+    const second = orderFor(7, SEEDED.plasmaConduit, 7);
     const result = await processBatch([signed(second)], { repository: repo, signer, logger });
     expect(result.done).toHaveLength(1);
     expect(result.counts).toMatchObject({ conflicts: 1, completed: 0 });
@@ -244,10 +205,10 @@ describe('processBatch', () => {
   });
 
   it('puts the request id, order id and message id on every line about a valid message', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const { repo } = repository();
-    const a = order();
-    const b = order({ productId: 5, unitPrice: '324.75' });
+    const a = orderFor(7);
+    const b = orderFor(7, SEEDED.chronoSyncUnit);
     await processBatch([signed(a), signed(b)], { repository: repo, signer, logger });
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
@@ -264,7 +225,7 @@ describe('processBatch', () => {
   });
 
   it('stops at a database outage: returns what committed, flags it, leaves the rest', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     let calls = 0;
     const { repo } = repository(async () => {
@@ -272,7 +233,7 @@ describe('processBatch', () => {
       if (calls === 2) throw outage;
       return 'recorded';
     });
-    const messages = [order(), order(), order()].map(signed);
+    const messages = [orderFor(7), orderFor(7), orderFor(7)].map(signed);
     const result = await processBatch(messages, { repository: repo, signer, logger });
     expect(result.done).toEqual([messages[0]]);
     expect(result.unavailable).toBe(outage);
@@ -283,19 +244,19 @@ describe('processBatch', () => {
   });
 
   it('flags an outage met while reading the catalogue, returning nothing', async () => {
-    const { logger } = capture();
+    const { logger } = captureLogger();
     const { repo } = repository();
     repo.products = async () => {
       throw Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
     };
-    const result = await processBatch([signed(order())], { repository: repo, signer, logger });
+    const result = await processBatch([signed(orderFor(7))], { repository: repo, signer, logger });
     expect(result.done).toEqual([]);
     expect(result.unavailable).toBeDefined();
   });
 
   it('leaves a message the database refuses (data error) and carries on with the batch', async () => {
-    const { logger, lines } = capture();
-    const refused = order({ userId: 424242 });
+    const { logger, lines } = captureLogger();
+    const refused = orderFor(424242);
     const { repo } = repository(async (o) => {
       if (o.orderId === refused.orderId)
         throw Object.assign(new Error('Cannot add or update a child row'), {
@@ -303,7 +264,7 @@ describe('processBatch', () => {
         });
       return 'recorded';
     });
-    const ok = order();
+    const ok = orderFor(7);
     const messages = [signed(refused), signed(ok)];
     const result = await processBatch(messages, { repository: repo, signer, logger });
     expect(result.done).toEqual([messages[1]]);
@@ -318,13 +279,13 @@ describe('processBatch', () => {
   });
 
   it('runs the after-write hook only once the write has resolved', async () => {
-    const { logger } = capture();
+    const { logger } = captureLogger();
     const events: string[] = [];
     const { repo } = repository(async () => {
       events.push('write');
       return 'recorded';
     });
-    await processBatch([signed(order())], {
+    await processBatch([signed(orderFor(7))], {
       repository: repo,
       signer,
       logger,

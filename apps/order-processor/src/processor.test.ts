@@ -3,12 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import { createLogger } from '@echobase/infra/logger';
-import {
-  createOrderSigner,
-  type OrderPlaced,
-  orderFingerprint,
-  signedOrderMessage,
-} from '@echobase/infra/queue';
+import { createOrderSigner, type OrderPlaced, signedOrderMessage } from '@echobase/infra/queue';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { describe, expect, it } from 'vitest';
 import type { OrdersRepository } from './orders.repository.js';
 import { createProcessor } from './processor.js';
@@ -63,24 +59,7 @@ class FakeQueue {
   }
 }
 
-function order(): OrderPlaced {
-  return {
-    type: 'order.placed',
-    version: 2,
-    orderId: randomUUID(),
-    userId: 1,
-    productId: 2,
-    productSku: 'PC-042',
-    productName: 'Plasma Conduit',
-    unitPrice: '89.50',
-    quantity: 1,
-    total: '89.50',
-    idempotencyKey: randomUUID(),
-    fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
-    requestId: randomUUID(),
-    placedAt: new Date().toISOString(),
-  };
-}
+const order = () => orderFor(1, SEEDED.plasmaConduit, 1);
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 

@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createLogger } from '@echobase/infra/logger';
-import { createOrderSigner, type OrderPlaced, orderFingerprint } from '@echobase/infra/queue';
+import { createOrderSigner } from '@echobase/infra/queue';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { describe, expect, it } from 'vitest';
 import type { StaleOrder } from './orders.repository.js';
 import { republishStale } from './republish.js';
@@ -9,22 +10,7 @@ import { republishStale } from './republish.js';
 const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
 
 function stale(attempt = 1): StaleOrder {
-  const order: OrderPlaced = {
-    type: 'order.placed',
-    version: 2,
-    orderId: randomUUID(),
-    userId: 3,
-    productId: 2,
-    productSku: 'PC-042',
-    productName: 'Plasma Conduit',
-    unitPrice: '89.50',
-    quantity: 1,
-    total: '89.50',
-    idempotencyKey: randomUUID(),
-    fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
-    requestId: `req-${randomUUID()}`,
-    placedAt: new Date().toISOString(),
-  };
+  const order = orderFor(3, SEEDED.plasmaConduit, 1);
   return { order, attempt };
 }
 

@@ -1,22 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
-import { fromCents, type OrderPlaced, type QueuePair, toCents } from '@echobase/infra/queue';
+import {
+  fromCents,
+  type OrderPlaced,
+  type QueuePair,
+  queueDepth,
+  toCents,
+} from '@echobase/infra/queue';
+import { appPool, Fixtures, insertQueued } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
+import { createQueues, deleteQueues, sendOrder, sqsClient } from '@echobase/test-kit/queue';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  appPool,
-  createQueues,
-  deleteQueues,
-  depth,
-  Fixtures,
-  type InProcess,
-  insertQueued,
-  orderFor,
-  sendOrder,
-  sqsClient,
-  startInProcess,
-  waitFor,
-} from './support.js';
+import { type InProcess, startInProcess } from './support.js';
 
 /**
  * One Idempotency-Key, two bodies, accepted while the API could not see the database: both
@@ -67,7 +64,7 @@ async function conflicts(orderId: string): Promise<RowDataPacket[]> {
 }
 
 const drained = async () => {
-  const d = await depth(sqs, queues.queueUrl);
+  const d = await queueDepth(sqs, queues.queueUrl);
   return d.visible === 0 && d.inFlight === 0 && d.delayed === 0;
 };
 
@@ -93,7 +90,7 @@ describe('order processor: one Idempotency-Key, two bodies', () => {
       quantity: 2,
       request_id: second.requestId,
     });
-    expect(await depth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
     const warned = running?.lines.filter(
       (l) =>
         l.msg ===

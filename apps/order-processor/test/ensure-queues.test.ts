@@ -7,8 +7,9 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
 } from '@aws-sdk/client-sqs';
+import { durableEnv } from '@echobase/test-kit/env';
+import { sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, describe, expect, it } from 'vitest';
-import { durableEnv, sqsClient } from './support.js';
 
 /** The docker stack's one-shot `queues` service, run as the image runs it, against moto. */
 const ENTRY = fileURLToPath(new URL('../dist/ensure-queues.js', import.meta.url));

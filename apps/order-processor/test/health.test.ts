@@ -1,8 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import type { QueuePair } from '@echobase/infra/queue';
+import { appPool } from '@echobase/test-kit/db';
+import { spawnProcessor } from '@echobase/test-kit/process';
+import { createQueues, deleteQueues, sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appPool, createQueues, deleteQueues, spawnProcessor, sqsClient } from './support.js';
 
 /** The health endpoints of the built processor, against the real database and queue. */
 let pool: Pool;
@@ -54,7 +56,7 @@ describe('order processor: health endpoints', () => {
   it('fails to start with one clear line when the queue does not exist', async () => {
     const missing = queues.queueUrl.replace(/[^/]+$/, 'echobase-test-op-no-such-queue');
     await expect(spawnProcessor(missing)).rejects.toThrow(
-      `the processor exited with 1: order-processor: failed to start: the queue ${missing} does not exist (is this colour's stack deployed?)\n`,
+      `order-processor exited with 1: order-processor: failed to start: the queue ${missing} does not exist (is this colour's stack deployed?)\n`,
     );
   });
 });

@@ -1,21 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
-import type { QueuePair } from '@echobase/infra/queue';
+import { type QueuePair, queueDepth } from '@echobase/infra/queue';
+import { appPool, Fixtures } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
+import { spawnProcessor } from '@echobase/test-kit/process';
+import { createQueues, deleteQueues, sendOrder, sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  appPool,
-  createQueues,
-  deleteQueues,
-  depth,
-  Fixtures,
-  type InProcess,
-  orderFor,
-  sendOrder,
-  spawnProcessor,
-  sqsClient,
-  startInProcess,
-  waitFor,
-} from './support.js';
+import { type InProcess, startInProcess } from './support.js';
 
 /** Orders against the real ci MariaDB and moto: written once, deleted only after the write. */
 let pool: Pool;
@@ -47,7 +39,7 @@ afterAll(async () => {
 });
 
 const drained = async () => {
-  const d = await depth(sqs, queues.queueUrl);
+  const d = await queueDepth(sqs, queues.queueUrl);
   return d.visible === 0 && d.inFlight === 0 && d.delayed === 0;
 };
 
@@ -77,7 +69,10 @@ describe('order processor: writing orders', () => {
     });
     expect((row.created_at as Date).toISOString()).toBe(order.placedAt);
     await waitFor('the message to be deleted', drained);
-    expect(await depth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({
+      visible: 0,
+      inFlight: 0,
+    });
     const recorded = running.lines.find((l) => l.msg === 'order recorded');
     expect(recorded).toMatchObject({
       requestId: order.requestId,
@@ -170,7 +165,7 @@ describe('order processor: writing orders', () => {
     const [written] = await fixtures.orders([order.orderId]);
     expect(written).toMatchObject({ status: 'completed' });
     // The write committed but the message was never deleted: it is still on the queue.
-    expect(await depth(sqs, queues.queueUrl)).toMatchObject({ visible: 0, inFlight: 1 });
+    expect(await queueDepth(sqs, queues.queueUrl)).toMatchObject({ visible: 0, inFlight: 1 });
 
     const fresh = await spawnProcessor(queues.queueUrl);
     try {

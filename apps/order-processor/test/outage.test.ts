@@ -1,20 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
-import type { OrderPlaced, QueuePair } from '@echobase/infra/queue';
+import { type OrderPlaced, type QueuePair, queueDepth } from '@echobase/infra/queue';
+import { appPool, createDbProxy, Fixtures } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
+import { createQueues, deleteQueues, sendOrders, sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appPool,
-  createDbProxy,
-  createQueues,
-  deleteQueues,
-  depth,
-  Fixtures,
-  orderFor,
-  sendOrders,
-  sqsClient,
-  startInProcess,
-  waitFor,
-} from './support.js';
+import { startInProcess } from './support.js';
 
 /**
  * A database outage, made with a TCP proxy between the processor and the shared ci MariaDB
@@ -30,7 +22,7 @@ beforeAll(async () => {
   pool = await appPool();
   sqs = sqsClient();
   fixtures = new Fixtures(pool);
-  queues = await createQueues(sqs, 2);
+  queues = await createQueues(sqs, { visibilityTimeoutSeconds: 2 });
 });
 
 afterAll(async () => {
@@ -43,15 +35,15 @@ afterAll(async () => {
 const sendAll = (orders: OrderPlaced[]) => sendOrders(sqs, queues.queueUrl, orders);
 
 const drained = async () => {
-  const d = await depth(sqs, queues.queueUrl);
+  const d = await queueDepth(sqs, queues.queueUrl);
   return d.visible === 0 && d.inFlight === 0;
 };
 
 describe('order processor: database outage', () => {
   it('pauses without burning messages, shows it in /health/ready, and resumes to write every order once', async () => {
     const user = await fixtures.user();
-    const proxy = await createDbProxy(); // down: nothing listens on its port yet
-    const proxied = await appPool(proxy.port);
+    const proxy = await createDbProxy({ up: false }); // nothing listens on its port yet
+    const proxied = await appPool({ port: proxy.port });
     const running = await startInProcess({
       sqs,
       queueUrl: queues.queueUrl,
@@ -72,7 +64,7 @@ describe('order processor: database outage', () => {
       expect((await running.health('/health/live')).status).toBe(200);
       const early = [orderFor(user), orderFor(user), orderFor(user)];
       await sendAll(early);
-      expect(await depth(sqs, queues.queueUrl)).toMatchObject({ visible: 3, inFlight: 0 });
+      expect(await queueDepth(sqs, queues.queueUrl)).toMatchObject({ visible: 3, inFlight: 0 });
 
       await proxy.up();
       await waitFor(
@@ -94,7 +86,7 @@ describe('order processor: database outage', () => {
       // The visibility timeout runs out and the messages are visible again: the paused
       // processor does not receive them (no receive is spent), and writes nothing.
       await waitFor('the messages to be visible and untouched', async () => {
-        const d = await depth(sqs, queues.queueUrl);
+        const d = await queueDepth(sqs, queues.queueUrl);
         return d.visible === 3 && d.inFlight === 0;
       });
       expect(running.processor.status().state).toBe('paused');
@@ -114,7 +106,7 @@ describe('order processor: database outage', () => {
         [...early, ...late].map((o) => o.orderId).sort(),
       );
       expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['completed']));
-      expect(await depth(sqs, queues.deadLetterQueueUrl)).toMatchObject({
+      expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({
         visible: 0,
         inFlight: 0,
       });

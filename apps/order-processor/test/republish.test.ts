@@ -1,18 +1,12 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import { ensureQueuePair, queuePairNames } from '@echobase/infra/queue';
+import { appPool, Fixtures, insertQueued } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
+import { createQueues, deleteQueues, sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appPool,
-  createQueues,
-  deleteQueues,
-  Fixtures,
-  insertQueued,
-  orderFor,
-  sqsClient,
-  startInProcess,
-  waitFor,
-} from './support.js';
+import { startInProcess } from './support.js';
 
 /**
  * An order the API accepted and recorded as queued whose message vanished (moto keeps queues in

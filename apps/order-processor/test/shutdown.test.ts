@@ -1,21 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
-import type { QueuePair } from '@echobase/infra/queue';
-import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type QueuePair, queueDepth } from '@echobase/infra/queue';
+import { appPool, Fixtures } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
+import { spawnProcessor } from '@echobase/test-kit/process';
 import {
-  appPool,
   createQueues,
   deleteQueues,
-  depth,
-  Fixtures,
-  orderFor,
   sendOrder,
   sendOrders,
-  spawnProcessor,
   sqsClient,
-  waitFor,
-} from './support.js';
+} from '@echobase/test-kit/queue';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** SIGTERM with a batch in flight: stop polling, finish the batch, close, exit 0. */
 let pool: Pool;
@@ -28,7 +26,7 @@ beforeAll(async () => {
   sqs = sqsClient();
   fixtures = new Fixtures(pool);
   // Longer than the test holds the batch, so nothing is redelivered behind its back.
-  queues = await createQueues(sqs, 15);
+  queues = await createQueues(sqs, { visibilityTimeoutSeconds: 15 });
 });
 
 afterAll(async () => {
@@ -77,6 +75,6 @@ describe('order processor: SIGTERM', () => {
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['completed']));
     // The batch was deleted; the order sent after the signal waits on the queue for the next
     // processor.
-    expect(await depth(sqs, queues.queueUrl)).toMatchObject({ visible: 1, inFlight: 0 });
+    expect(await queueDepth(sqs, queues.queueUrl)).toMatchObject({ visible: 1, inFlight: 0 });
   });
 });

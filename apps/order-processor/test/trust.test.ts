@@ -7,25 +7,23 @@ import {
   fromCents,
   orderFingerprint,
   type QueuePair,
+  queueDepth,
   signedOrderMessage,
   toCents,
 } from '@echobase/infra/queue';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appPool, Fixtures } from '@echobase/test-kit/db';
+import { orderFor } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
 import {
-  appPool,
   createQueues,
   deleteQueues,
-  depth,
-  Fixtures,
-  type InProcess,
-  orderFor,
   sendBody,
   sendOrder,
   sendSignedBody,
   sqsClient,
-  startInProcess,
-  waitFor,
-} from './support.js';
+} from '@echobase/test-kit/queue';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type InProcess, startInProcess } from './support.js';
 
 /**
  * What the processor believes of a message: only what the API signed, and never a price. A
@@ -44,7 +42,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  queues = await createQueues(sqs, 1);
+  queues = await createQueues(sqs, { visibilityTimeoutSeconds: 1 });
   running = await startInProcess({ sqs, queueUrl: queues.queueUrl, pool });
 });
 
@@ -60,7 +58,7 @@ afterAll(async () => {
   sqs.destroy();
 });
 
-const inDlq = async () => (await depth(sqs, queues.deadLetterQueueUrl)).visible === 1;
+const inDlq = async () => (await queueDepth(sqs, queues.deadLetterQueueUrl)).visible === 1;
 
 describe('order processor: what it trusts', () => {
   it('never writes an unsigned order message, however valid it looks: it goes to the DLQ', async () => {
@@ -75,7 +73,7 @@ describe('order processor: what it trusts', () => {
 
     await waitFor(
       'both forged messages in the DLQ',
-      async () => (await depth(sqs, queues.deadLetterQueueUrl)).visible === 2,
+      async () => (await queueDepth(sqs, queues.deadLetterQueueUrl)).visible === 2,
     );
     expect(await fixtures.orders([forged.orderId, own.orderId])).toEqual([]);
     const refusals = running?.lines.filter(
