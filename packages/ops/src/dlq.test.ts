@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { orderFingerprint } from '@echobase/infra/queue';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { type DlqDeps, describeMessage, registerDlqCommands } from './dlq.js';
@@ -8,7 +8,7 @@ import { OpsError } from './errors.js';
 
 /**
  * The dlq commands' arguments, errors and output, with a stand-in SQS client. The real thing,
- * against moto, runs in apps/order-processor's integration tests.
+ * against moto, is test/dlq.test.ts.
  */
 
 type Sent = { name: string; input: Record<string, unknown> };
@@ -59,22 +59,7 @@ const missingQueue = Object.assign(new Error('The specified queue does not exist
   name: 'QueueDoesNotExist',
 });
 
-const order = {
-  type: 'order.placed',
-  version: 2,
-  orderId: '6f1f3f7e-3c55-4c8e-9d4c-1f5a1d2b3c4d',
-  userId: 1,
-  productId: 2,
-  productSku: 'PC-042',
-  productName: 'Plasma Conduit',
-  unitPrice: '89.50',
-  quantity: 1,
-  total: '89.50',
-  idempotencyKey: 'key-00001',
-  fingerprint: orderFingerprint({ productId: 2, quantity: 1 }),
-  requestId: 'req-1',
-  placedAt: '2025-01-01T00:00:00.000Z',
-};
+const order = orderFor(1, SEEDED.plasmaConduit, 1);
 
 describe('echobase dlq', () => {
   it('rejects an unknown colour in one line, exit 2, before any AWS call', async () => {
@@ -204,7 +189,7 @@ describe('echobase dlq', () => {
       sentAt: '2025-01-01T00:00:00.000Z',
       type: 'order.placed',
       orderId: order.orderId,
-      requestId: 'req-1',
+      requestId: order.requestId,
     });
     expect(listed.messages[1]).toMatchObject({
       id: 'm2',

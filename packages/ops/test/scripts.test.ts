@@ -23,7 +23,9 @@ describe('durable/setup.sh and durable/teardown.sh', () => {
   });
 
   it('pass the environment to the CLI, which rejects an unknown one', async () => {
-    const result = await run('./durable/setup.sh', ['production'], { ECHOBASE_RUNTIME: 'native' });
+    const result = await run('./durable/setup.sh', ['production'], {
+      env: { ECHOBASE_RUNTIME: 'native' },
+    });
     expect(result.code).toBe(2);
     expect(expectCleanError(result)).toBe(
       "echobase: unknown environment 'production' (expected devlocal or ci)",

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { Client } from '@echobase/test-kit/http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answers, readyUrl, type StackStatus } from '../src/native/stack.js';
 import { supervisorPaths } from '../src/native/supervisor.js';
@@ -78,54 +78,19 @@ describe('colour stacks (native, ci)', () => {
   });
 
   it("serves an order end to end through blue's API, queue and processor", async () => {
-    const base = `http://127.0.0.1:${blue.api}/api/v1`;
-    const jar: string[] = [];
-    const cookie = () => jar.join('; ');
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair = ''] = c.split(';');
-        const name = pair.split('=')[0];
-        const i = jar.findIndex((x) => x.startsWith(`${name}=`));
-        if (i >= 0) jar.splice(i, 1);
-        jar.push(pair);
-      }
-    };
-    const csrfRes = await fetch(`${base}/auth/csrf`);
-    keep(csrfRes);
-    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-    const reg = await fetch(`${base}/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: cookie() },
-      body: JSON.stringify({
-        email: `stack-${randomUUID()}@example.com`,
-        password: 'stack password 42',
-      }),
-    });
-    keep(reg);
-    const session = (await reg.json()) as { csrfToken: string };
-    const placed = await fetch(`${base}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-csrf-token': session.csrfToken,
-        cookie: cookie(),
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({ productId: 8, quantity: 2 }),
-    });
+    const client = new Client(`http://127.0.0.1:${blue.api}`);
+    await client.registerNew('stack');
+    const placed = await client.placeOrder(8, 2);
     expect(placed.status).toBe(202);
-    const { orderId } = (await placed.json()) as { orderId: string };
-    const deadline = Date.now() + 20_000;
-    let rows: { status: string; total: string }[] = [];
-    while (Date.now() < deadline) {
-      rows = await sql<{ status: string; total: string }>(
+    const { orderId } = placed.body as { orderId: string };
+    const rows = await waitFor('the order to complete', async () => {
+      const found = await sql<{ status: string; total: string }>(
         'ci',
         'SELECT status, total FROM orders WHERE id = ?',
         [orderId],
       );
-      if (rows[0]?.status === 'completed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return found[0]?.status === 'completed' ? found : undefined;
+    });
     expect(rows).toEqual([{ status: 'completed', total: '1999.98' }]);
   });
 

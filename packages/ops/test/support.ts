@@ -1,40 +1,20 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import { echobase, type Run } from '@echobase/test-kit/cli';
+import { ROOT } from '@echobase/test-kit/env';
 import { createConnection } from 'mysql2/promise';
 import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
 import type { DurableStatus } from '../src/durable.js';
 import { envPaths } from '../src/paths.js';
 import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from '../src/plan.js';
 
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** Shared with every test folder (@echobase/test-kit); ops tests import them from here. */
+export { expectCleanError, type Run, run } from '@echobase/test-kit/cli';
+export { ROOT } from '@echobase/test-kit/env';
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion and returns its exit code and output; never throws. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolveRun) => {
-    execFile(
-      command,
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolveRun({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** The built CLI, as a user runs it (native runtime forced: no engine here, and none wanted). */
+/** The built CLI as a user runs it, with extra environment: the form these tests call it in. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return run('node', [CLI, ...args], { ECHOBASE_RUNTIME: 'native', ...env });
+  return echobase(args, { env });
 }
 
 export async function status(env: EnvName): Promise<DurableStatus> {
@@ -90,11 +70,4 @@ export async function sql<T = Record<string, unknown>>(
 
 export async function credentialsFile(env: EnvName): Promise<string> {
   return readFile(envPaths(env, ROOT).credentials, 'utf8');
-}
-
-/** Output with no stack trace and no secrets: what every error path must look like. */
-export function expectCleanError(result: Run): string {
-  const text = `${result.stdout}${result.stderr}`;
-  if (/\n\s+at /.test(text)) throw new Error(`output holds a stack trace:\n${text}`);
-  return result.stderr.trim();
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Answer, type Session, send } from '@echobase/test-kit/http';
+import { LOOPBACK } from '../plan.js';
 
 /**
  * The traffic a chaos run keeps up while it breaks things: keep-alive readers and order
@@ -19,75 +21,6 @@ export interface Outcome {
   status: number;
   /** Short reason for a failure: the error code or the start of the body. */
   reason?: string;
-}
-
-export interface Session {
-  cookie: string;
-  csrfToken: string;
-  userId: number;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function send(
-  agent: Agent,
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method, path, headers, agent, timeout: 10_000 },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Registers a fresh user through the API (CSRF double-submit) and returns its session. */
-export async function signUp(port: number): Promise<Session> {
-  const base = `http://127.0.0.1:${port}`;
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair = ''] = c.split(';');
-      const eq = pair.indexOf('=');
-      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${base}/api/v1/auth/csrf`);
-  keep(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const reg = await fetch(`${base}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: cookie() },
-    body: JSON.stringify({
-      email: `chaos-${randomUUID()}@example.com`,
-      password: `chaos ${randomUUID()} 7`,
-    }),
-  });
-  if (reg.status !== 201) {
-    throw new Error(`chaos: could not register a user (${reg.status} ${await reg.text()})`);
-  }
-  keep(reg);
-  const body = (await reg.json()) as { user: { id: number }; csrfToken: string };
-  return { cookie: cookie(), csrfToken: body.csrfToken, userId: body.user.id };
 }
 
 export interface Load {
@@ -132,12 +65,13 @@ export function startLoad(options: {
     }
   };
   const attempt = (p: Promise<Answer>) => p.catch((error: Error) => error);
+  const target = { host: LOOPBACK, port: options.port, timeoutMs: 10_000 };
 
   const reader = async (session: Session) => {
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
     for (let i = 0; running; i++) {
       const path = i % 2 === 0 ? '/api/v1/products' : '/api/v1/orders';
-      record('read', await attempt(send(agent, options.port, 'GET', path, headers)));
+      record('read', await attempt(send(agent, target, 'GET', path, headers)));
     }
   };
   const writer = async (session: Session, w: number) => {
@@ -155,9 +89,7 @@ export function startLoad(options: {
       pendingOrders++;
       // Until accepted: the same key and body each time, so a retry is the same order.
       for (let tries = 0; ; tries++) {
-        const answer = await attempt(
-          send(agent, options.port, 'POST', '/api/v1/orders', headers, body),
-        );
+        const answer = await attempt(send(agent, target, 'POST', '/api/v1/orders', headers, body));
         record('order', answer);
         if (!(answer instanceof Error) && answer.status === 202) {
           const { orderId } = JSON.parse(answer.body) as { orderId: string };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
+import { type Session, signUp } from '@echobase/test-kit/http';
 import { createConnection } from 'mysql2/promise';
 import { appEnvironment } from '../app-env.js';
 import { awsEndpoint, EMULATOR_CREDENTIALS } from '../aws.js';
@@ -13,7 +14,7 @@ import { buildRelease } from '../release.js';
 import { type Reporter, silentReporter } from '../report.js';
 import { stackStatus, stackUp } from '../stack.js';
 import { FAULTS, type FaultContext, type FaultName, kill, recovered, victimPid } from './faults.js';
-import { type Outcome, type Session, signUp, startLoad } from './load.js';
+import { type Outcome, startLoad } from './load.js';
 
 /**
  * The chaos run: with readers and order writers on the production listener, one fault at a
@@ -141,7 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const dbLogin = await appLogin(env);
   const sessions: Session[] = [];
   for (let i = 0; i < (options.readers ?? 4) + (options.writers ?? 2); i++) {
-    sessions.push(await signUp(port));
+    sessions.push(await signUp(`http://${LOOPBACK}:${port}`, 'chaos'));
   }
   const readers = sessions.slice(0, options.readers ?? 4);
   const writers = sessions.slice(options.readers ?? 4);
