@@ -1,12 +1,13 @@
 /**
  * The baseline for the reads benchmark: a bare Express + mysql2 handler running the same two
  * queries as GET /api/v1/orders, for a fixed user, with nothing else (no auth, no validation,
- * no logging). Started by reads.ts as its own process. Env: PORT, BENCH_USER_ID, DB_*.
+ * no logging). Started by reads.ts as its own process. Env: PORT, BENCH_USER_ID, and the ci
+ * durable layer's settings (DB_*, AWS_*).
  */
+import { appPool } from '@echobase/test-kit/db';
 import express from 'express';
-import { appPool } from './support.js';
 
-const pool = await appPool();
+const pool = await appPool({ connectionLimit: 20 });
 const userId = Number(process.env.BENCH_USER_ID);
 const COLUMNS = `id AS orderId, product_id AS productId, product_sku AS productSku, product_name AS productName,
   unit_price AS unitPrice, quantity, total, status, created_at AS createdAt`;

@@ -13,19 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Message, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createLogger } from '@echobase/infra/logger';
-import { orderFingerprint, signedOrderMessage } from '@echobase/infra/queue';
+import { signedOrderMessage } from '@echobase/infra/queue';
 import { processBatch } from '@echobase/order-processor/dist/batch.js';
 import { createOrdersRepository } from '@echobase/order-processor/dist/orders.repository.js';
-import {
-  appPool,
-  ensureDurable,
-  freshQueues,
-  orderSigner,
-  print,
-  sqsClient,
-  startApp,
-  writeResults,
-} from './support.js';
+import { appPool } from '@echobase/test-kit/db';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
+import { startApp } from '@echobase/test-kit/process';
+import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
+import { ensureDurable, freshQueues, print, writeResults } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +35,7 @@ const HEALTH_PORT = 3299;
 await ensureDurable();
 const sqs = sqsClient();
 const queues = await freshQueues(sqs, 'drain');
-const pool = await appPool();
+const pool = await appPool({ connectionLimit: 20 });
 const signer = await orderSigner();
 
 try {
@@ -49,26 +44,7 @@ try {
     'x',
   ]);
   const userId = (result as { insertId: number }).insertId;
-  const signed = () =>
-    signedOrderMessage(
-      {
-        type: 'order.placed',
-        version: 2,
-        orderId: randomUUID(),
-        userId,
-        productId: 7,
-        productSku: 'KB-202',
-        productName: 'Keyboard',
-        unitPrice: '49.99',
-        quantity: 2,
-        total: '99.98',
-        idempotencyKey: randomUUID(),
-        fingerprint: orderFingerprint({ productId: 7, quantity: 2 }),
-        requestId: randomUUID(),
-        placedAt: new Date().toISOString(),
-      },
-      signer,
-    );
+  const signed = () => signedOrderMessage(orderFor(userId, SEEDED.keyboard, 2), signer);
 
   print([`processor batch handler: ${handlerOrders} orders in batches of 10 against MariaDB…`]);
   const repository = createOrdersRepository(pool);
@@ -108,11 +84,10 @@ try {
   print([`  queued in ${queueSeconds.toFixed(1)} s; starting the processor`]);
 
   const started = performance.now();
-  const processor = await startApp(
-    'order-processor',
-    { ORDERS_QUEUE_URL: queues.queueUrl, HEALTH_PORT: String(HEALTH_PORT) },
-    `http://127.0.0.1:${HEALTH_PORT}/health/live`,
-  );
+  const processor = await startApp('order-processor', {
+    env: { ORDERS_QUEUE_URL: queues.queueUrl, HEALTH_PORT: String(HEALTH_PORT), LOG_LEVEL: 'warn' },
+    readyUrl: `http://127.0.0.1:${HEALTH_PORT}/health/live`,
+  });
   let drained = 0;
   try {
     const deadline = Date.now() + 15 * 60_000;

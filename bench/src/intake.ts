@@ -6,18 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { orderFingerprint, signedOrderMessage } from '@echobase/infra/queue';
+import { signedOrderMessage } from '@echobase/infra/queue';
+import { signUp } from '@echobase/test-kit/http';
+import { orderFor, SEEDED } from '@echobase/test-kit/orders';
+import { startApp } from '@echobase/test-kit/process';
+import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import {
-  ensureDurable,
-  freshQueues,
-  orderSigner,
-  print,
-  signIn,
-  sqsClient,
-  startApp,
-  writeResults,
-} from './support.js';
+import { ensureDurable, freshQueues, print, writeResults } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,25 +37,7 @@ async function bareLoop(): Promise<{ perSecond: number; sent: number; errors: nu
   const worker = async () => {
     while (Date.now() < until) {
       // Encoded and signed, as the API does for every order.
-      const message = signedOrderMessage(
-        {
-          type: 'order.placed',
-          version: 2,
-          orderId: randomUUID(),
-          userId: 1,
-          productId: 1,
-          productSku: 'QS-001',
-          productName: 'Quantum Stabilizer',
-          unitPrice: '249.99',
-          quantity: 1,
-          total: '249.99',
-          idempotencyKey: randomUUID(),
-          fingerprint: orderFingerprint({ productId: 1, quantity: 1 }),
-          requestId: randomUUID(),
-          placedAt: new Date().toISOString(),
-        },
-        signer,
-      );
+      const message = signedOrderMessage(orderFor(1, SEEDED.quantumStabilizer, 1), signer);
       try {
         await sqs.send(new SendMessageCommand({ QueueUrl: bareQueues.queueUrl, ...message }));
         sent++;
@@ -80,13 +57,12 @@ async function apiLoad(): Promise<{
   errors: number;
   p99Ms: number;
 }> {
-  const api = await startApp(
-    'api-gateway',
-    { ORDERS_QUEUE_URL: apiQueues.queueUrl, PORT: String(API_PORT) },
-    `http://127.0.0.1:${API_PORT}/health/ready`,
-  );
+  const api = await startApp('api-gateway', {
+    env: { ORDERS_QUEUE_URL: apiQueues.queueUrl, PORT: String(API_PORT), LOG_LEVEL: 'warn' },
+    readyUrl: `http://127.0.0.1:${API_PORT}/health/ready`,
+  });
   try {
-    const session = await signIn(`http://127.0.0.1:${API_PORT}`);
+    const session = await signUp(`http://127.0.0.1:${API_PORT}`, 'bench');
     const result = await autocannon({
       url: `http://127.0.0.1:${API_PORT}`,
       connections,

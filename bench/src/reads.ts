@@ -4,21 +4,15 @@
  * same user with 50 orders, same load. Target: ratio ≥ 0.8.
  * Usage: npm run bench:reads [-- --seconds 10 --connections 16]
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { appPool } from '@echobase/test-kit/db';
+import { signUp } from '@echobase/test-kit/http';
+import { startApp, startProcess } from '@echobase/test-kit/process';
+import { sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import {
-  appPool,
-  ensureDurable,
-  freshQueues,
-  print,
-  signIn,
-  sqsClient,
-  startApp,
-  writeResults,
-} from './support.js';
+import { ensureDurable, freshQueues, print, writeResults } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +30,7 @@ const BARE_PORT = 3297;
 await ensureDurable();
 const sqs = sqsClient();
 const queues = await freshQueues(sqs, 'reads');
-const pool = await appPool();
+const pool = await appPool({ connectionLimit: 20 });
 
 async function load(url: string, headers: Record<string, string>) {
   const result = await autocannon({ url, connections, duration: seconds, headers });
@@ -59,13 +53,12 @@ function summary(runs: Round[]) {
   };
 }
 
-const api = await startApp(
-  'api-gateway',
-  { ORDERS_QUEUE_URL: queues.queueUrl, PORT: String(API_PORT) },
-  `http://127.0.0.1:${API_PORT}/health/ready`,
-);
+const api = await startApp('api-gateway', {
+  env: { ORDERS_QUEUE_URL: queues.queueUrl, PORT: String(API_PORT), LOG_LEVEL: 'warn' },
+  readyUrl: `http://127.0.0.1:${API_PORT}/health/ready`,
+});
 try {
-  const session = await signIn(`http://127.0.0.1:${API_PORT}`);
+  const session = await signUp(`http://127.0.0.1:${API_PORT}`, 'bench');
   const values = Array.from({ length: 50 }, (_, i) => [
     randomUUID(),
     session.userId,
@@ -84,21 +77,16 @@ try {
   );
 
   const bareMain = fileURLToPath(new URL('./bare-orders-server.ts', import.meta.url));
-  const bare = spawn('node', ['--import', 'tsx', bareMain], {
-    env: { ...process.env, PORT: String(BARE_PORT), BENCH_USER_ID: String(session.userId) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const bare = await startProcess(
+    'the bare server',
+    process.execPath,
+    ['--import', 'tsx', bareMain],
+    {
+      env: { PORT: String(BARE_PORT), BENCH_USER_ID: String(session.userId) },
+      readyUrl: `http://127.0.0.1:${BARE_PORT}/ready`,
+    },
+  );
   try {
-    const deadline = Date.now() + 20_000;
-    while (
-      !(await fetch(`http://127.0.0.1:${BARE_PORT}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (Date.now() > deadline) throw new Error('the bare server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     print([
       `authenticated order reads: ${connections} connections, ${rounds} alternating rounds of ${seconds} s each, 50 orders, page of 20`,
     ]);
@@ -136,7 +124,7 @@ try {
       `  written to ${file}`,
     ]);
   } finally {
-    bare.kill('SIGTERM');
+    await bare.stop();
   }
 } finally {
   await api.stop();

@@ -16,14 +16,13 @@
  * Figures are printed and written to bench/results/blue-green.json; nothing here asserts.
  * Usage: npm run bench:switch [-- --switches 100 --readers 6 --writers 2 --deploys 3 --interval-ms 100]
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import {
   type Colour,
   durableStatus,
@@ -35,7 +34,10 @@ import {
   stackStatus,
   switchColour,
 } from '@echobase/ops';
-import { appPool, ensureDurable, print, signIn, writeResults } from './support.js';
+import { echobaseOk } from '@echobase/test-kit/cli';
+import { appPool } from '@echobase/test-kit/db';
+import { type Answer, send, signUp } from '@echobase/test-kit/http';
+import { ensureDurable, print, writeResults } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,10 +63,9 @@ for (const [name, n] of Object.entries({ SWITCHES, READERS, WRITERS, DEPLOYS, IN
 
 const ENV = 'ci';
 const ROOT = repoRoot();
-const CLI = join(ROOT, 'packages/ops/dist/cli.js');
 const PRODUCTION_PORT = PORT_PLAN[ENV].durable.lbProduction;
+const PRODUCTION = { host: LOOPBACK, port: PRODUCTION_PORT };
 const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
-const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`bench:switch: ${line}\n`);
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -72,14 +73,8 @@ const percentile = (xs: number[], p: number) => {
 };
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function echobase(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-    maxBuffer: 16 << 20,
-  });
-  return stdout;
-}
+/** The CLI as an operator runs it; a deploy takes as long as it takes. */
+const echobase = (...args: string[]) => echobaseOk(args, { timeoutMs: 0 });
 
 // ---- 1. deploy timing ----------------------------------------------------------------------
 
@@ -115,44 +110,6 @@ const totalMemoryMb = Object.values(memory).reduce((a, b) => a + b, 0) / 2 ** 20
 
 // ---- 3. the switch -------------------------------------------------------------------------
 
-interface Response {
-  status: number;
-  colour: string | null;
-  body: string;
-}
-
-/** One request on the shared keep-alive agent; never retried. */
-function send(
-  agent: Agent,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: LOOPBACK, port: PRODUCTION_PORT, method, path, headers, agent },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            colour: (res.headers['x-echobase-colour'] as string | undefined) ?? null,
-            body: text,
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 interface Phase {
   name: string;
   seconds: number;
@@ -165,7 +122,7 @@ interface Phase {
 }
 
 const sessions = await Promise.all(
-  Array.from({ length: WORKERS }, () => signIn(`http://${LOOPBACK}:${PRODUCTION_PORT}`)),
+  Array.from({ length: WORKERS }, () => signUp(`http://${LOOPBACK}:${PRODUCTION_PORT}`, 'bench')),
 );
 const accepted: string[] = [];
 let listeners: ((colour: string) => void)[] = [];
@@ -185,10 +142,11 @@ async function load(name: string, during: () => Promise<number[] | undefined>): 
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
     for (let i = 0; running; i++) {
       try {
-        let res: Response;
+        let res: Answer;
         if (w >= READERS) {
           res = await send(
             agent,
+            PRODUCTION,
             'POST',
             '/api/v1/orders',
             { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
@@ -201,6 +159,7 @@ async function load(name: string, during: () => Promise<number[] | undefined>): 
         } else {
           res = await send(
             agent,
+            PRODUCTION,
             'GET',
             i % 2 === 0 ? '/api/v1/products' : '/api/v1/orders',
             headers,
@@ -208,7 +167,8 @@ async function load(name: string, during: () => Promise<number[] | undefined>): 
         }
         requests++;
         if (res.status >= 400) failures.push(`${res.status} ${res.body.slice(0, 120)}`);
-        if (res.colour) for (const l of listeners) l(res.colour);
+        const colour = res.headers['x-echobase-colour'];
+        if (typeof colour === 'string') for (const l of listeners) l(colour);
       } catch (error) {
         requests++;
         failures.push((error as NodeJS.ErrnoException).code ?? String(error));
@@ -312,7 +272,7 @@ await switchColour(ENV, 'blue');
 // ---- every accepted order, in the database exactly once ------------------------------------
 
 log(`waiting for the ${accepted.length} accepted orders to be written`);
-const pool = await appPool();
+const pool = await appPool({ connectionLimit: 20 });
 const unique = new Set(accepted);
 const userIds = sessions.map((s) => s.userId);
 let written = 0;
