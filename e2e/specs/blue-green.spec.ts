@@ -10,27 +10,27 @@ test.describe.configure({ mode: 'serial' });
 
 let build = '';
 
-test.beforeAll(() => {
+test.beforeAll(async () => {
   build = (
-    JSON.parse(echobase('stack', 'status', 'green', '--env', ENV, '--json')) as {
+    JSON.parse(await echobase('stack', 'status', 'green', '--env', ENV, '--json')) as {
       buildId: string;
     }
   ).buildId;
-  const blue = JSON.parse(echobase('stack', 'status', 'blue', '--env', ENV, '--json')) as {
+  const blue = JSON.parse(await echobase('stack', 'status', 'blue', '--env', ENV, '--json')) as {
     buildId: string | null;
   };
   if (blue.buildId !== null && blue.buildId !== build)
-    echobase('stack', 'down', 'blue', '--env', ENV);
-  echobase('stack', 'up', 'blue', '--env', ENV, '--build', build);
+    await echobase('stack', 'down', 'blue', '--env', ENV);
+  await echobase('stack', 'up', 'blue', '--env', ENV, '--build', build);
 });
 
-test.beforeEach(() => {
-  echobase('switch', 'green', '--env', ENV);
+test.beforeEach(async () => {
+  await echobase('switch', 'green', '--env', ENV);
 });
 
-test.afterAll(() => {
-  echobase('switch', 'green', '--env', ENV);
-  echobase('stack', 'down', 'blue', '--env', ENV);
+test.afterAll(async () => {
+  await echobase('switch', 'green', '--env', ENV);
+  await echobase('stack', 'down', 'blue', '--env', ENV);
 });
 
 const footer = (page: Page) => page.getByTestId('served-by');
@@ -43,7 +43,7 @@ test.describe('blue/green', () => {
   });
 
   test("green's direct listener serves green whatever production does", async ({ page }) => {
-    echobase('switch', 'blue', '--env', ENV);
+    await echobase('switch', 'blue', '--env', ENV);
     const production = await page.request.get('/api/v1/products');
     expect(production.headers()['x-echobase-colour']).toBe('blue');
     const direct = await page.request.get(`${GREEN_DIRECT}/api/v1/products`);
@@ -58,7 +58,7 @@ test.describe('blue/green', () => {
   }) => {
     const email = await register(page);
     await expect(footer(page)).toHaveAttribute('data-colour', 'green');
-    echobase('switch', 'blue', '--env', ENV);
+    await echobase('switch', 'blue', '--env', ENV);
     // The next API call the app makes is answered by blue; no reload, no new login.
     await page.getByRole('link', { name: 'My orders' }).click();
     await expect(page.getByRole('heading', { name: 'My orders' })).toBeVisible();
@@ -71,7 +71,7 @@ test.describe('blue/green', () => {
     await register(page);
     const id = await productId(page, 'CSU-088');
     const before = await orderViaApi(page, id, 1);
-    echobase('switch', 'blue', '--env', ENV);
+    await echobase('switch', 'blue', '--env', ENV);
     const after = await orderViaApi(page, id, 2);
     await page.goto('/orders');
     for (const { orderId } of [before, after]) {

@@ -1,18 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { echobaseOk } from '@echobase/test-kit/cli';
+import { PASSWORD, uniqueEmail } from '@echobase/test-kit/http';
 import { expect, type Page } from '@playwright/test';
-import { CLI, ROOT } from './env.js';
 
-/** A password that meets every rule (12+ characters, a letter, a digit). */
-export const PASSWORD = 'e2e password 2468';
-
-/** Every test makes its own user: no test depends on another's data. */
-export function uniqueEmail(label = 'user'): string {
-  return `e2e-${label}-${randomUUID().slice(0, 12)}@example.com`;
-}
+/** Every test makes its own user (no test depends on another's data), with a valid password. */
+export { PASSWORD, uniqueEmail };
 
 /** Registers through the page, as a person does; ends signed in on "Place an order". */
-export async function register(page: Page, email = uniqueEmail()): Promise<string> {
+export async function register(page: Page, email = uniqueEmail('e2e')): Promise<string> {
   await page.goto('/register');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -67,12 +62,7 @@ export async function productId(page: Page, sku: string): Promise<number> {
   return found.id;
 }
 
-/** The echobase CLI, for the blue/green specs (switch, stack up/down). */
-export function echobase(...args: string[]): string {
-  return execFileSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
-  });
+/** The echobase CLI, for the blue/green specs (switch, stack up/down): its stdout. */
+export function echobase(...args: string[]): Promise<string> {
+  return echobaseOk(args, { timeoutMs: 0 });
 }

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { PORT_PLAN } from '@echobase/ops';
 
 /** Where the suite runs: the ci environment's listeners, from the port plan. */
@@ -7,8 +6,6 @@ const lb = PORT_PLAN[ENV].durable;
 export const PRODUCTION = `http://127.0.0.1:${lb.lbProduction}`;
 export const GREEN_DIRECT = `http://127.0.0.1:${lb.lbGreen}`;
 export const BLUE_DIRECT = `http://127.0.0.1:${lb.lbBlue}`;
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = `${ROOT}packages/ops/dist/cli.js`;
 
 /**
  * Debian's Chromium (the project never downloads a browser). The flags keep it off the
