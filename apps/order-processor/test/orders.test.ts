@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import { type QueuePair, queueDepth } from '@echobase/infra/queue';
-import { appPool, Fixtures } from '@echobase/test-kit/db';
+import { appPool, Fixtures, insertQueued } from '@echobase/test-kit/db';
 import { orderFor } from '@echobase/test-kit/orders';
 import { waitFor } from '@echobase/test-kit/poll';
 import { spawnProcessor } from '@echobase/test-kit/process';
@@ -85,24 +85,7 @@ describe('order processor: writing orders', () => {
     const user = await fixtures.user();
     const order = orderFor(user);
     // What the API writes when the database is up as it accepts the order.
-    await pool.query(
-      `INSERT INTO orders (id, user_id, product_id, product_sku, product_name, unit_price, quantity,
-         total, status, idempotency_key, request_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
-      [
-        order.orderId,
-        user,
-        order.productId,
-        order.productSku,
-        order.productName,
-        order.unitPrice,
-        order.quantity,
-        order.total,
-        order.idempotencyKey,
-        order.requestId,
-        new Date(order.placedAt),
-      ],
-    );
+    await insertQueued(pool, order);
     const [before] = await fixtures.orders([order.orderId]);
     running = await startInProcess({ sqs, queueUrl: queues.queueUrl, pool });
     await sendOrder(sqs, queues.queueUrl, order);
