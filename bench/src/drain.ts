@@ -16,11 +16,12 @@ import { createLogger } from '@echobase/infra/logger';
 import { signedOrderMessage } from '@echobase/infra/queue';
 import { processBatch } from '@echobase/order-processor/dist/batch.js';
 import { createOrdersRepository } from '@echobase/order-processor/dist/orders.repository.js';
+import { writeResults } from '@echobase/test-kit/bench';
 import { appPool } from '@echobase/test-kit/db';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { startApp } from '@echobase/test-kit/process';
 import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
-import { ensureDurable, freshQueues, print, writeResults } from './support.js';
+import { ensureDurable, freshQueues, print } from './support.js';
 
 const { values } = parseArgs({
   options: {

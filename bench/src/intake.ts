@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { signedOrderMessage } from '@echobase/infra/queue';
+import { writeResults } from '@echobase/test-kit/bench';
 import { signUp } from '@echobase/test-kit/http';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { startApp } from '@echobase/test-kit/process';
 import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, print, writeResults } from './support.js';
+import { ensureDurable, freshQueues, print } from './support.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeResults } from '@echobase/test-kit/bench';
 import { appPool } from '@echobase/test-kit/db';
 import { signUp } from '@echobase/test-kit/http';
 import { startApp, startProcess } from '@echobase/test-kit/process';
 import { sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, print, writeResults } from './support.js';
+import { ensureDurable, freshQueues, print } from './support.js';
 
 const { values } = parseArgs({
   options: {

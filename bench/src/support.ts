@@ -1,6 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueuePair } from '@echobase/infra/queue';
 import { appEnvironment, createReporter, setupDurable } from '@echobase/ops';
@@ -8,8 +5,8 @@ import { createQueues, deleteQueues } from '@echobase/test-kit/queue';
 
 /**
  * Benchmarks run against the native ci durable layer, set up here if it is not running; the
- * helpers they share with the tests (pool, queues, signer, sessions, built apps) are in
- * @echobase/test-kit.
+ * helpers they share with the tests (pool, queues, signer, sessions, built apps, the results
+ * file) are in @echobase/test-kit.
  */
 export const settings = appEnvironment('ci', { operator: true });
 // The SDK clients here and the apps started from here read these (emulator credentials, endpoint).
@@ -29,27 +26,6 @@ export async function freshQueues(
     visibilityTimeoutSeconds: 30,
   });
   return { ...pair, remove: () => deleteQueues(sqs, pair) };
-}
-
-export async function writeResults(
-  name: string,
-  results: Record<string, unknown>,
-): Promise<string> {
-  const dir = fileURLToPath(new URL('../results/', import.meta.url));
-  await mkdir(dir, { recursive: true });
-  const file = `${dir}${name}.json`;
-  const full = {
-    benchmark: name,
-    at: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
-    ...results,
-  };
-  await writeFile(file, `${JSON.stringify(full, null, 2)}\n`);
-  return file;
 }
 
 export function print(lines: string[]): void {

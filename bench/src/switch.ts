@@ -34,10 +34,11 @@ import {
   stackStatus,
   switchColour,
 } from '@echobase/ops';
+import { writeResults } from '@echobase/test-kit/bench';
 import { echobaseOk } from '@echobase/test-kit/cli';
 import { appPool } from '@echobase/test-kit/db';
 import { type Answer, send, signUp } from '@echobase/test-kit/http';
-import { ensureDurable, print, writeResults } from './support.js';
+import { ensureDurable, print } from './support.js';
 
 const { values } = parseArgs({
   options: {

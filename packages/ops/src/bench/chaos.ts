@@ -4,14 +4,11 @@
  * load; prints what each fault cost and writes bench/results/chaos.json. It asserts nothing.
  * Usage: npm run chaos [-- --env ci --repeats 3 --faults api,processor,... --no-switch]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeResults } from '@echobase/test-kit/bench';
 import { FAULTS, type FaultName } from '../chaos/faults.js';
 import { runChaos } from '../chaos/run.js';
 import { messageOf } from '../errors.js';
-import { repoRoot } from '../paths.js';
 import { ENVIRONMENTS, type EnvName } from '../plan.js';
 import { createReporter } from '../report.js';
 
@@ -51,25 +48,7 @@ try {
   fail(messageOf(error));
 }
 
-const file = join(repoRoot(), 'bench', 'results', 'chaos.json');
-await mkdir(join(repoRoot(), 'bench', 'results'), { recursive: true });
-await writeFile(
-  file,
-  `${JSON.stringify(
-    {
-      benchmark: 'chaos',
-      at: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
-      ...result,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const file = await writeResults('chaos', { ...result });
 
 const t = result.totals;
 const lines = [

@@ -5,16 +5,9 @@
  * recreated), prints the figures and writes them to bench/results/durable-setup.json.
  * Usage: npm run bench:durable [-- --cold 3 --restart 3 --warm 10]
  */
-import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
-import { repoRoot } from '../paths.js';
-
-const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+import { parseArgs } from 'node:util';
+import { writeResults } from '@echobase/test-kit/bench';
+import { echobaseOk } from '@echobase/test-kit/cli';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +17,10 @@ const { values } = parseArgs({
   },
 });
 
+/** Milliseconds the built CLI took, run as a user runs it. */
 async function cli(...args: string[]): Promise<number> {
   const started = performance.now();
-  await exec('node', [CLI, ...args], { env: { ...process.env, ECHOBASE_RUNTIME: 'native' } });
+  await echobaseOk(args, { timeoutMs: 0 });
   return performance.now() - started;
 }
 
@@ -63,20 +57,11 @@ const restart = await measure('restart', Number(values.restart), () =>
 const warm = await measure('warm', Number(values.warm), async () => {});
 
 const results = {
-  benchmark: 'durable-setup',
-  at: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
   coldFromNothing: cold,
   restartWithData: restart,
   warmRerun: { ...warm, targetMs: 2000, met: warm.maxMs < 2000 },
 };
-const file = join(repoRoot(), 'bench', 'results', 'durable-setup.json');
-await mkdir(join(repoRoot(), 'bench', 'results'), { recursive: true });
-await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+const file = await writeResults('durable-setup', results);
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 process.stdout.write(
