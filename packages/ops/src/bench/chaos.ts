@@ -2,7 +2,7 @@
  * The chaos run (see src/chaos/run.ts): kills the active colour's API, processor and frontend,
  * MariaDB and the AWS endpoint, one at a time and with a colour switch, under order and read
  * load; prints what each fault cost and writes bench/results/chaos.json. It asserts nothing.
- * Usage: npm run chaos [-- --env ci --repeats 3 --faults api,processor,... --no-switch]
+ * Usage: npm run chaos [-- --env ci --repeats 3 --faults api,processor,... --no-switch --build <id>]
  */
 import { parseArgs } from 'node:util';
 import { writeResults } from '@echobase/test-kit/bench';
@@ -25,6 +25,7 @@ const { values } = (() => {
         repeats: { type: 'string', default: '3' },
         faults: { type: 'string', default: FAULTS.join(',') },
         'no-switch': { type: 'boolean', default: false },
+        build: { type: 'string' },
       },
     });
   } catch (error) {
@@ -43,7 +44,14 @@ const report = createReporter(process.stderr);
 report.line(`chaos on ${env}: ${faults.join(', ')} × ${repeats}, with and without a switch`);
 let result: Awaited<ReturnType<typeof runChaos>>;
 try {
-  result = await runChaos({ env, faults, repeats, withSwitch: !values['no-switch'], report });
+  result = await runChaos({
+    env,
+    faults,
+    repeats,
+    withSwitch: !values['no-switch'],
+    report,
+    ...(values.build ? { build: values.build } : {}),
+  });
 } catch (error) {
   fail(messageOf(error));
 }

@@ -65,18 +65,22 @@ async function sqsAnswers(env: EnvName): Promise<boolean> {
   }
 }
 
-/** The pid the fault kills: the active colour's app process, or the durable layer's server. */
-export async function victimPid(name: FaultName, ctx: FaultContext): Promise<number> {
-  if (name === 'mariadb' || name === 'aws') {
-    const status = await durableStatus({ env: ctx.env });
-    const service = status.services.find((s) => s.service === name);
-    if (!service?.pid) throw new OpsError(`chaos: the durable ${name} is not running`);
-    return service.pid;
-  }
-  const stack = await stackStatus(ctx.env, ctx.active);
-  const service = stack.services.find((s) => s.service === name);
-  if (!service?.pid) throw new OpsError(`chaos: ${ctx.active} ${name} is not running`);
-  return service.pid;
+/**
+ * The process the fault kills — the active colour's app, or the durable layer's server — and
+ * how long it has been up. (The supervisor treats a process that dies within its `startsecs`
+ * as a failed start and backs off: a run kills only a process that has settled.)
+ */
+export async function victim(
+  name: FaultName,
+  ctx: FaultContext,
+): Promise<{ pid: number; uptimeSeconds: number }> {
+  const services =
+    name === 'mariadb' || name === 'aws'
+      ? (await durableStatus({ env: ctx.env })).services
+      : (await stackStatus(ctx.env, ctx.active)).services;
+  const service = services.find((s) => s.service === name);
+  if (!service?.pid) throw new OpsError(`chaos: ${name} is not running`);
+  return { pid: service.pid, uptimeSeconds: service.uptimeSeconds ?? 0 };
 }
 
 /** True once the service behind the fault answers again. */

@@ -9,7 +9,7 @@ import { LOOPBACK } from '../plan.js';
  * The traffic a chaos run keeps up while it breaks things: keep-alive readers and order
  * writers on the production listener, one request at a time each, no client retries for reads.
  * A writer whose order was not accepted retries the SAME order with the SAME Idempotency-Key
- * (as a real client should) until it gets its 202, so every order a writer meant to place has
+ * (as a real client should) until it is accepted, so every order a writer meant to place has
  * exactly one id, and the database can be held to that list exactly.
  */
 
@@ -27,6 +27,8 @@ export interface Load {
   readonly outcomes: Outcome[];
   /** Order id → the label that was current when the order was first attempted. */
   readonly accepted: Map<string, string>;
+  /** Order id → the request id of the answer that accepted it, to find it in the logs. */
+  readonly requestIds: Map<string, string>;
   /** Orders still being retried (not accepted yet). */
   pending(): number;
   /** Labels the orders placed from now on (the fault being injected). */
@@ -51,6 +53,7 @@ export function startLoad(options: {
   });
   const outcomes: Outcome[] = [];
   const accepted = new Map<string, string>();
+  const requestIds = new Map<string, string>();
   let label = 'warm-up';
   let running = true;
   let pendingOrders = 0;
@@ -91,14 +94,15 @@ export function startLoad(options: {
       for (let tries = 0; ; tries++) {
         const answer = await attempt(send(agent, target, 'POST', '/api/v1/orders', headers, body));
         record('order', answer);
-        if (!(answer instanceof Error) && answer.status === 202) {
+        // 202 accepted; 200 is the same order replayed (its first 202 was lost on the way).
+        if (!(answer instanceof Error) && (answer.status === 202 || answer.status === 200)) {
           const { orderId } = JSON.parse(answer.body) as { orderId: string };
           accepted.set(orderId, orderLabel);
+          requestIds.set(orderId, String(answer.headers['x-request-id'] ?? ''));
           break;
         }
-        if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 429) {
-          throw new Error(`chaos: an order was refused for good: ${answer.status} ${answer.body}`);
-        }
+        // Refused for good (4xx but 429): counted as a failed request, and never retried.
+        if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 429) break;
         await sleep(Math.min(1000, 50 * 2 ** Math.min(tries, 5)));
       }
       pendingOrders--;
@@ -112,6 +116,7 @@ export function startLoad(options: {
   return {
     outcomes,
     accepted,
+    requestIds,
     pending: () => pendingOrders,
     label(name) {
       label = name;

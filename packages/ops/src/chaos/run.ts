@@ -10,10 +10,10 @@ import { lbState, switchColour } from '../lb.js';
 import { repoRoot } from '../paths.js';
 import { type Colour, DATABASE_NAME, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
 import { waitFor } from '../process.js';
-import { buildRelease } from '../release.js';
+import { buildRelease, readRelease } from '../release.js';
 import { type Reporter, silentReporter } from '../report.js';
 import { stackStatus, stackUp } from '../stack.js';
-import { FAULTS, type FaultContext, type FaultName, kill, recovered, victimPid } from './faults.js';
+import { FAULTS, type FaultContext, type FaultName, kill, recovered, victim } from './faults.js';
 import { type Outcome, startLoad } from './load.js';
 
 /**
@@ -32,6 +32,8 @@ export interface ChaosOptions {
   withSwitch?: boolean;
   readers?: number;
   writers?: number;
+  /** Run this release on both colours instead of building the checkout. */
+  build?: string;
   /** How long to wait for every accepted order to be completed at the end. */
   settleMs?: number;
   report?: Reporter;
@@ -55,6 +57,8 @@ export interface FaultRun {
   /** Kill → every service of both colours and the durable layer ready again. */
   allReadySeconds: number | null;
   orders: { accepted: number; inDatabase: number; completed: number; lost: number };
+  /** Accepted orders not in the database (id and the request id that accepted it). */
+  lostOrders: { orderId: string; requestId: string }[];
   failedRequests: number;
   /** Failures after the service answered again (+1 s for requests already under way). */
   failedOutsideWindow: number;
@@ -65,6 +69,8 @@ export interface ChaosResult {
   env: EnvName;
   settings: { repeats: number; readers: number; writers: number; withSwitch: boolean };
   runs: FaultRun[];
+  /** Failed requests before the first fault: there should be none. */
+  failedBeforeFaults: FailedRequest[];
   totals: {
     accepted: number;
     completed: number;
@@ -79,6 +85,8 @@ export interface ChaosResult {
 }
 
 const RECOVERY_LIMIT_MS = 60_000;
+/** Past the supervisor's startsecs (5 s): a kill before that is a crash loop, backed off. */
+const SETTLED_SECONDS = 6;
 /** A request under way when the service came back can still fail: 1 s of grace. */
 const GRACE_MS = 1000;
 
@@ -135,7 +143,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   // Both colours on this checkout's build, production on blue.
   await setupDurable({ env, report });
-  const release = await buildRelease(repoRoot(), report);
+  const release = options.build
+    ? await readRelease(repoRoot(), options.build)
+    : await buildRelease(repoRoot(), report);
+  if (!release) throw new OpsError(`no release ${options.build}: see .echobase/releases/`);
   for (const colour of ['blue', 'green'] as const) await stackUp(env, colour, release, report);
   await switchColour(env, 'blue');
 
@@ -146,18 +157,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   const readers = sessions.slice(0, options.readers ?? 4);
   const writers = sessions.slice(options.readers ?? 4);
-  const products = (await (await fetch(`http://${LOOPBACK}:${port}/api/v1/products`)).json()) as {
-    products: { id: number }[];
-  };
+  const catalogue = (await (
+    await fetch(`http://${LOOPBACK}:${port}/api/v1/products?pageSize=100`)
+  ).json()) as { items: { id: number }[] };
   const load = startLoad({
     port,
     readers,
     writers,
-    productIds: products.products.map((p) => p.id),
+    productIds: catalogue.items.map((p) => p.id),
   });
   await sleep(1000);
 
-  const runs: Omit<FaultRun, 'orders'>[] = [];
+  const firstKillAt = load.now();
+  const runs: Omit<FaultRun, 'orders' | 'lostOrders'>[] = [];
   const labels: string[] = [];
   try {
     for (const fault of faults) {
@@ -169,7 +181,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           const active = (await lbState(env)).active ?? 'blue';
           const ctx: FaultContext = { env, active, dbLogin };
           await sleep(500);
-          const pid = await victimPid(fault, ctx);
+          const { pid } = await waitFor(
+            `${fault} to have run ${SETTLED_SECONDS} s`,
+            async () => {
+              const v = await victim(fault, ctx);
+              return v.uptimeSeconds >= SETTLED_SECONDS && v;
+            },
+            { timeoutMs: RECOVERY_LIMIT_MS, intervalMs: 250 },
+          );
           const killedAt = load.now();
           await kill(pid);
           if (switched) await switchColour(env, other(active));
@@ -197,7 +216,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           // Every failure from the kill until now belongs to this fault: the next one has not
           // been injected yet.
           const failures = load.outcomes
-            .filter((o) => o.at >= killedAt && (o.status === 0 || o.status >= 500))
+            .filter((o) => o.at >= killedAt && (o.status === 0 || o.status >= 400))
             .map((o) => ({
               atMs: o.at - killedAt,
               kind: o.kind,
@@ -250,7 +269,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       lost: ids.length - inDatabase,
     };
   };
-  const full: FaultRun[] = runs.map((r, i) => ({ ...r, orders: byLabel(labels[i] as string) }));
+  const lostOf = (label: string) =>
+    [...accepted]
+      .filter(([id, l]) => l === label && !rowById.has(id))
+      .map(([orderId]) => ({ orderId, requestId: load.requestIds.get(orderId) ?? '' }));
+  const full: FaultRun[] = runs.map((r, i) => ({
+    ...r,
+    orders: byLabel(labels[i] as string),
+    lostOrders: lostOf(labels[i] as string),
+  }));
   const completed = rows.filter((r) => accepted.has(r.id) && r.status === 'completed').length;
   const lost = [...accepted.keys()].filter((id) => !rowById.has(id)).length;
   // Rows no writer was given an id for: an order written twice under another id.
@@ -276,6 +303,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       withSwitch,
     },
     runs: full,
+    failedBeforeFaults: load.outcomes
+      .filter((o) => o.at < firstKillAt && (o.status === 0 || o.status >= 400))
+      .map((o) => ({
+        atMs: o.at - firstKillAt,
+        kind: o.kind,
+        status: o.status,
+        reason: o.reason ?? '',
+      })),
     totals,
     goal: {
       lost: 0,
