@@ -5,6 +5,7 @@ import type { Pool } from '@echobase/infra/db';
 import { createLogger } from '@echobase/infra/logger';
 import { createOrderSigner, type OrderPlaced, signedOrderMessage } from '@echobase/infra/queue';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
+import { waitFor } from '@echobase/test-kit/poll';
 import { describe, expect, it } from 'vitest';
 import type { OrdersRepository } from './orders.repository.js';
 import { createProcessor } from './processor.js';
@@ -62,14 +63,6 @@ class FakeQueue {
 const order = () => orderFor(1, SEEDED.plasmaConduit, 1);
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function setup(repository: Partial<OrdersRepository>) {
   const queue = new FakeQueue();

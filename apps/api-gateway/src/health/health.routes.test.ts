@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import { createLogger } from '@echobase/infra/logger';
+import { waitFor } from '@echobase/test-kit/poll';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Catalogue } from '../products/catalogue.js';
@@ -80,16 +81,6 @@ async function serve(deps: ReturnType<typeof dependencies>, readiness?: Readines
   };
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | false>): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = await check();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const allOk = {
   database: { ok: true },
   schema: { ok: true },
@@ -133,7 +124,7 @@ describe('GET /health/ready', () => {
     const get = await serve(deps, { refreshAfterMs: 0 });
     expect((await get()).status).toBe(200);
     deps.state.database = 'down';
-    const down = await eventually('503', async () => {
+    const down = await waitFor('503', async () => {
       const reply = await get();
       return reply.status === 503 && reply;
     });
@@ -153,7 +144,7 @@ describe('GET /health/ready', () => {
     const get = await serve(deps, { refreshAfterMs: 60_000, maxAgeMs: 50 });
     expect((await get()).status).toBe(200);
     deps.state.database = 'down';
-    await eventually('the stale "ready" to be replaced', async () => (await get()).status === 503);
+    await waitFor('the stale "ready" to be replaced', async () => (await get()).status === 503);
   });
 
   it('checks the schema until it is new enough, then only that the database answers', async () => {
@@ -165,9 +156,9 @@ describe('GET /health/ready', () => {
     expect(old.body.checks.schema).toEqual({ ok: false });
     expect(old.text).not.toContain('0001_initial');
     deps.state.schema = REQUIRED_SCHEMA;
-    await eventually('200', async () => (await get()).status === 200);
+    await waitFor('200', async () => (await get()).status === 200);
     const schemaQueries = deps.calls.schema;
-    await eventually('more refreshes', async () => {
+    await waitFor('more refreshes', async () => {
       await get();
       return deps.calls.select1 >= schemaQueries + 3;
     });
