@@ -1,30 +1,24 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
 } from '@aws-sdk/client-sqs';
+import { run } from '@echobase/test-kit/cli';
 import { durableEnv } from '@echobase/test-kit/env';
 import { sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /** The docker stack's one-shot `queues` service, run as the image runs it, against moto. */
 const ENTRY = fileURLToPath(new URL('../dist/ensure-queues.js', import.meta.url));
-const run = promisify(execFile);
 
-async function ensureQueues(env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ENTRY], {
-      env: { PATH: process.env.PATH, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** With only the given environment (and PATH), as the image's entry runs. */
+function ensureQueues(env: Record<string, string>) {
+  return run(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH, ...env },
+    inheritEnv: false,
+  });
 }
 
 describe('ensure-queues (the docker stack creates its colour queue with it)', () => {
