@@ -42,4 +42,5 @@ it('logs what no handler caught, and the process carries on', async () => {
     [60, 'uncaught exception; still consuming', 'thrown in a callback'],
     [60, 'uncaught exception; still consuming', 'a stream error nobody heard'],
   ]);
-});
+  // A child Node with the TypeScript loader can take several seconds on a loaded machine.
+}, 30_000);
