@@ -12,7 +12,7 @@ import { type Colour, DATABASE_NAME, type EnvName, LOOPBACK, PORT_PLAN } from '.
 import { waitFor } from '../process.js';
 import { buildRelease, readRelease } from '../release.js';
 import { type Reporter, silentReporter } from '../report.js';
-import { stackStatus, stackUp } from '../stack.js';
+import { stackDown, stackStatus, stackUp } from '../stack.js';
 import { FAULTS, type FaultContext, type FaultName, kill, recovered, victim } from './faults.js';
 import { type Outcome, startLoad } from './load.js';
 
@@ -147,7 +147,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     ? await readRelease(repoRoot(), options.build)
     : await buildRelease(repoRoot(), report);
   if (!release) throw new OpsError(`no release ${options.build}: see .echobase/releases/`);
-  for (const colour of ['blue', 'green'] as const) await stackUp(env, colour, release, report);
+  for (const colour of ['blue', 'green'] as const) {
+    // A colour left on another build by earlier work is replaced, not refused.
+    const current = await stackStatus(env, colour);
+    if (current.buildId !== release.buildId && current.services.some((s) => s.state === 'running'))
+      await stackDown(env, colour, report);
+    await stackUp(env, colour, release, report);
+  }
   await switchColour(env, 'blue');
 
   const dbLogin = await appLogin(env);
