@@ -9,7 +9,26 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
 cd "$ECHOBASE_ROOT"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each phase's time is printed when it ends, and all of them again before the closing count.
+phase="" phase_started=0 phase_lines=()
+end_phase() {
+  [[ -n $phase ]] || return 0
+  phase_lines+=("$(printf '%6d s  %s' $((SECONDS - phase_started)) "$phase")")
+  printf '==> %s: %d s\n' "$phase" $((SECONDS - phase_started))
+  phase=""
+}
+step() {
+  end_phase
+  phase="$*" phase_started=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+finish() {
+  end_phase
+  printf '\nphase times:\n'
+  printf '  %s\n' "${phase_lines[@]}"
+  printf '  %6d s  in all\n' "$SECONDS"
+  node scripts/test-summary.mjs
+}
 export TURBO_TELEMETRY_DISABLED=1 ECHOBASE_RUNTIME=native
 
 step "dependencies"
@@ -18,7 +37,7 @@ ensure_npm_packages
 
 # Fresh results only: the summary must count this run, not an earlier one.
 find apps packages e2e -name .test-results -type d -prune -exec rm -rf {} +
-trap 'node scripts/test-summary.mjs' EXIT
+trap finish EXIT
 
 step "build, lint, typecheck, unit tests"
 npx turbo run build lint typecheck test
