@@ -92,7 +92,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let reason: string | undefined;
   let inFlight = 0;
   let queueFailing = false;
-  let recreating: Promise<void> | undefined;
+  let recreating = false;
   /** Messages received but not handled because the database went away: released on resume. */
   let held: Message[] = [];
   let pausedAt = 0;
@@ -179,15 +179,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   /** One re-creation at a time; the consumer's next poll after it finds the queue again. */
   function recreateQueue(recreate: () => Promise<unknown>) {
-    recreating ??= recreate()
+    if (recreating) return;
+    recreating = true;
+    recreate()
       .then(
         () => logger.warn('the queue had vanished (the AWS endpoint lost its state): recreated it'),
         (error) => logger.error({ code: failureCode(error) }, 'cannot recreate the queue'),
       )
       .finally(() => {
-        recreating = undefined;
+        recreating = false;
       });
   }
+
 
   function queueBack() {
     if (queueFailing) {
