@@ -191,7 +191,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       });
   }
 
-
   function queueBack() {
     if (queueFailing) {
       queueFailing = false;
