@@ -52,6 +52,11 @@ describe('credentials of an existing environment (native, ci)', () => {
     expect(upgraded.orderSigningKey).not.toBe(orderSigningKey);
     expect(await secret(names.orderSigning)).toEqual({ signingKey: upgraded.orderSigningKey });
     expect(await secret(names.lbAdmin)).toEqual({ token: upgraded.lbAdminToken });
+    // The running nginx took the new token (reloaded, not restarted): the admin API accepts it.
+    expect(setup.stderr).toMatch(/nginx\s+reloaded: the admin token changed/);
+    const lb = await cli(['lb', 'status', '--env', 'ci']);
+    expect(lb.code, lb.stderr).toBe(0);
+    expect(lb.stdout).toMatch(/^production on ci routes to/);
 
     const again = await cli(['durable', 'setup', 'ci']);
     expect(again.stderr).toMatch(/all secrets present/);

@@ -12,7 +12,12 @@ import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
-import { nginxService, writeNginxAdminToken } from './nginx.js';
+import {
+  adminTokenAccepted,
+  nginxService,
+  reloadNginxAdminToken,
+  writeNginxAdminToken,
+} from './nginx.js';
 import type { NativeService, ServiceStatus } from './service.js';
 import { stackDown } from './stack.js';
 import { RETRYING, Supervisor } from './supervisor.js';
@@ -24,7 +29,7 @@ export interface NativeContext {
   report: Reporter;
 }
 
-export type ServiceAction = 'created' | 'started' | 'running';
+export type ServiceAction = 'created' | 'started' | 'reloaded' | 'running';
 
 export interface SetupResult extends ProvisionResult {
   services: { service: string; action: ServiceAction; pid: number }[];
@@ -87,11 +92,28 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
       supervised: true,
     };
     const where = `127.0.0.1:${service.ports[0]}`;
-    // nginx's master reads the admin token when it starts (credentials exist by now: mariadb,
-    // first in the list, created them if they were missing).
-    if (service.service === 'nginx' && creds)
-      await writeNginxAdminToken(ctx.paths.nginx.prefix, creds.lbAdminToken);
+    // nginx's master reads the admin token when it starts or reloads (credentials exist by
+    // now: mariadb, first in the list, created them if they were missing).
+    const tokenChanged =
+      service.service === 'nginx' && creds
+        ? await writeNginxAdminToken(ctx.paths.nginx.prefix, creds.lbAdminToken)
+        : false;
     if (state === 'running' && pid !== null && supervised) {
+      // A changed token, or one the running master never read (a file written while it ran).
+      if (
+        creds &&
+        service.service === 'nginx' &&
+        (tokenChanged || !(await adminTokenAccepted(ctx.plan.durable, creds.lbAdminToken)))
+      ) {
+        const token = creds.lbAdminToken;
+        await ctx.report.step(
+          service.service,
+          () => reloadNginxAdminToken(sup, ctx.plan.durable, token),
+          () => `reloaded: the admin token changed (pid ${pid}, on ${where})`,
+        );
+        actions.push({ service: service.service, action: 'reloaded', pid });
+        continue;
+      }
       ctx.report.line(`  ${service.service.padEnd(10)} already running, pid ${pid} on ${where}`);
       actions.push({ service: service.service, action: 'running', pid });
       continue;

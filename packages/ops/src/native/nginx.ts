@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import {
   LOOPBACK,
   PORT_PLAN,
 } from '../plan.js';
+import { waitFor } from '../process.js';
 import { renderTemplateFile } from './nginx-config.js';
 import { type NativeService, supervisedService } from './service.js';
 import { Supervisor } from './supervisor.js';
@@ -40,13 +41,48 @@ export function nginxSwitchPaths(prefix: string) {
   };
 }
 
-/** Writes the admin token where the master reads it at start (temp file, then rename). */
-export async function writeNginxAdminToken(prefix: string, token: string): Promise<void> {
+/**
+ * Writes the admin token where the master reads it at start and on reload (temp file, then
+ * rename); false when the file already held it. A running nginx keeps the token it read until
+ * it is reloaded.
+ */
+export async function writeNginxAdminToken(prefix: string, token: string): Promise<boolean> {
   const file = nginxSwitchPaths(prefix).adminToken;
+  const content = `${token}\n`;
+  if ((await readFile(file, 'utf8').catch(() => null)) === content) return false;
   await mkdir(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${token}\n`, { mode: 0o600 });
+  await writeFile(temp, content, { mode: 0o600 });
   await rename(temp, file);
+  return true;
+}
+
+/**
+ * Makes a running nginx read a changed admin token: SIGHUP, a graceful reload (new workers, the
+ * old ones finish their requests; the active colour and the counters live in shared memory and
+ * survive it). Returns when the admin API accepts the new token.
+ */
+export async function reloadNginxAdminToken(
+  sup: Supervisor,
+  ports: DurablePorts,
+  token: string,
+): Promise<void> {
+  await sup.signal('nginx', 'HUP');
+  await waitFor(
+    'nginx to accept the new admin token after its reload',
+    () => adminTokenAccepted(ports, token),
+    { timeoutMs: 15_000 },
+  );
+}
+
+/** True if the running nginx's admin API accepts this token (a new connection each time). */
+export async function adminTokenAccepted(ports: DurablePorts, token: string): Promise<boolean> {
+  const res = await fetch(`http://${LOOPBACK}:${ports.lbAdmin}/state`, {
+    headers: { authorization: `Bearer ${token}`, connection: 'close' },
+    signal: AbortSignal.timeout(2000),
+  }).catch(() => null);
+  await res?.body?.cancel();
+  return res?.ok === true;
 }
 
 /** The colour ports of the environment whose load balancer has these durable ports. */

@@ -406,6 +406,17 @@ export class Supervisor {
     }
   }
 
+  /** Sends a signal (a name such as 'HUP') to the program's process. */
+  async signal(name: string, signal: string): Promise<void> {
+    try {
+      await this.call('signalProcess', [name, signal]);
+    } catch (error) {
+      throw new OpsError(
+        `the supervisor of ${this.env} could not send SIG${signal} to ${name}: ${messageOf(error)}`,
+      );
+    }
+  }
+
   /**
    * Stops the program and waits until it is gone (supervisord sends its stop signal, then
    * SIGKILL after its stopwaitsecs); false if it was not running.
