@@ -3,9 +3,12 @@
 #   - Debian packages (needs root): MariaDB, nginx + its Lua module, Prometheus, supervisor (runs
 #     every native process and restarts it), Chromium, docker-compose (to validate the compose
 #     files), shellcheck;
-#   - moto[server], pinned, into the project's own venv (.echobase/tools/venv).
+#   - moto[server], pinned, into the project's own venv (.echobase/tools/venv);
+#   - Node of .node-version into .echobase/tools when the system's is older (scripts/lib).
 # Usage: sudo ./scripts/install-deps.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/echobase.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus supervisor chromium docker-compose shellcheck)

@@ -3,9 +3,6 @@ import { createSqsClient, ensureQueuePair, queuePairNames } from '@echobase/infr
 import { z } from 'zod';
 import { failureCode } from './failures.js';
 
-// The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /**
  * One-shot, for the docker colour stack (`queues` in docker-compose.yml): creates the colour's
  * queue named by ORDERS_QUEUE_URL and its DLQ `<name>-dlq` with the redrive policy, as

@@ -18,9 +18,6 @@ import { failureCode } from './failures.js';
 import { createHealthServer } from './health.js';
 import { createProcessor } from './processor.js';
 
-// The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 class StartError extends Error {}
 
 /**

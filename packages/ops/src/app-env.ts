@@ -35,8 +35,6 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     // The emulator keeps queues in memory: the processor recreates its queue after a restart.
     ORDERS_QUEUE_RECREATE: 'true',
-    // The pinned SDK supports Node 20; its notice is about releases this project has not adopted.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(operator
       ? {
           DB_ROOT_CREDENTIALS_FILE: envPaths(env).credentials,

@@ -12,9 +12,6 @@ import { createReporter, formatSeconds, formatUptime } from './report.js';
 import { registerStackCommands } from './stack-cli.js';
 import { versionText } from './version.js';
 
-// The pinned AWS SDK supports Node 20; its notice is about SDK releases we have not adopted.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 function envArgument(value: string): EnvName {
   if (!isEnvName(value)) {
     // A UsageError passes through commander untouched, so the user reads this line as it is.

@@ -430,9 +430,13 @@ describe('the apps Dockerfile', () => {
     },
   );
 
-  it('starts from a pinned Node 20 image', () => {
+  it('starts from the Node release of .node-version, the one the native runtime runs', () => {
     const base = dockerfile.match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1] ?? '';
-    expect(base).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    expect(base).toBe(`node:${read('.node-version').trim()}-bookworm-slim`);
+  });
+
+  it('keeps the Node compile cache in the container, for a faster restart', () => {
+    expect(stage('runtime')).toMatch(/NODE_COMPILE_CACHE=\/tmp\/\S+/);
   });
 });
 

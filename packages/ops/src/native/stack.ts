@@ -68,6 +68,8 @@ export function stackPaths(env: EnvName, colour: Colour, root?: string) {
     /** Written by versions before the supervisor; read to stop what they started. */
     pid: (s: StackService) => join(dir, `${s}.pid`),
     log: (s: StackService) => join(dir, `${s}.log`),
+    /** Node's on-disk compile cache, shared by the colour's services and its releases. */
+    compileCache: join(dir, 'compile-cache'),
   };
 }
 
@@ -228,6 +230,9 @@ function appProgram(
       HEALTH_PORT: String(p.processor),
       LOG_LEVEL: 'info',
       PORT: String(p[service]),
+      // A restarted service skips compiling the modules it loaded before (Node 22.1+): about
+      // half of an API start under load, the part that decides how soon it answers again.
+      NODE_COMPILE_CACHE: stackPaths(env, colour, root).compileCache,
     },
     logFile: stackPaths(env, colour, root).log(service),
     stopSignal: 'TERM',
