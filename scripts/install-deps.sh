@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the native runtime and the tests need, skipping whatever is already there:
 #   - Debian packages (needs root): MariaDB, nginx + its Lua module, Prometheus, supervisor (runs
-#     every native process and restarts it), Chromium, docker-compose (to validate the compose
-#     files), shellcheck;
+#     every native process and restarts it), Java 17 and Maven (ElasticMQ), Chromium,
+#     docker-compose (to validate the compose files), shellcheck;
 #   - moto[server], pinned, into the project's own venv (.echobase/tools/venv);
+#   - ElasticMQ, pinned, resolved by Maven into .echobase/tools/elasticmq;
 #   - Node of .node-version into .echobase/tools when the system's is older (scripts/lib).
 # Usage: sudo ./scripts/install-deps.sh
 set -euo pipefail
@@ -11,7 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus supervisor chromium docker-compose shellcheck)
+packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus supervisor
+  openjdk-17-jre-headless maven chromium docker-compose shellcheck)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -43,6 +45,41 @@ if ! cmp -s "$requirements" "$venv/.installed-requirements.txt" 2>/dev/null; the
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-warn-script-location -r "$requirements" 2> >(grep -v "^WARNING: Location" >&2)
   cp "$requirements" "$venv/.installed-requirements.txt"
+fi
+
+# ElasticMQ: Maven resolves the pinned server and its dependencies (through the machine's own
+# Maven settings) into a folder the supervisor runs with Java. One start recorded as a class-data
+# archive (-XX:ArchiveClassesAtExit) makes every later start about half as long.
+emq="$root/.echobase/tools/elasticmq"
+pom="$root/packages/ops/native/elasticmq/pom.xml"
+if ! cmp -s "$pom" "$emq/.installed-pom.xml" 2>/dev/null; then
+  echo "install-deps: installing ElasticMQ into $emq (pinned in packages/ops/native/elasticmq/pom.xml)"
+  rm -rf "$emq"
+  mkdir -p "$emq"
+  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$emq/lib" >"$emq/maven.log" 2>&1; then
+    echo "install-deps: Maven could not resolve ElasticMQ; its output is in $emq/maven.log:" >&2
+    grep -m 5 ERROR "$emq/maven.log" >&2 || tail -n 5 "$emq/maven.log" >&2
+    exit 1
+  fi
+  conf="$emq/archive.conf"
+  printf '%s\n' 'include classpath("application.conf")' \
+    'rest-sqs { enabled = true, bind-port = 0, bind-hostname = "127.0.0.1" }' \
+    'rest-stats { enabled = false }' >"$conf"
+  java -XX:ArchiveClassesAtExit="$emq/elasticmq.jsa" -Dconfig.file="$conf" -cp "$emq/lib/*" \
+    org.elasticmq.server.Main >"$emq/archive.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    grep -q 'ElasticMQ server .* started' "$emq/archive.log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  if [[ ! -s $emq/elasticmq.jsa ]]; then
+    echo "install-deps: ElasticMQ did not start once to record its class archive; see $emq/archive.log" >&2
+    exit 1
+  fi
+  cp "$pom" "$emq/.installed-pom.xml"
 fi
 
 echo "install-deps: all dependencies present"

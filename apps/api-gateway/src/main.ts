@@ -1,5 +1,5 @@
 import { createDbPool } from '@echobase/infra/db';
-import { keepRunning, startService } from '@echobase/infra/env';
+import { keepRunning, sqsEndpoint, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import { createOrderSigner, createSqsClient } from '@echobase/infra/queue';
 import {
@@ -36,7 +36,7 @@ async function main(env: Env): Promise<void> {
     password: login.password,
     connectionLimit: 20,
   });
-  const sqs = createSqsClient(aws);
+  const sqs = createSqsClient({ ...aws, endpoint: sqsEndpoint(env) });
   const app = createApp({
     pool,
     sqs,

@@ -1,4 +1,4 @@
-import { awsEnv, parseEnv, startService } from '@echobase/infra/env';
+import { awsEnv, parseEnv, sqsEndpoint, startService } from '@echobase/infra/env';
 import { createSqsClient, ensureQueuePair, queuePairNames } from '@echobase/infra/queue';
 import { z } from 'zod';
 import { failureCode } from './failures.js';
@@ -22,7 +22,7 @@ startService(
   () => parseEnv(schema, process.env),
   async (env) => {
     const names = queuePairNames(env.ORDERS_QUEUE_URL);
-    const sqs = createSqsClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL });
+    const sqs = createSqsClient({ region: env.AWS_REGION, endpoint: sqsEndpoint(env) });
     try {
       const pair = await ensureQueuePair(sqs, names);
       process.stdout.write(

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
-import { keepRunning, startService } from '@echobase/infra/env';
+import { keepRunning, sqsEndpoint, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import {
   createOrderSigner,
@@ -65,7 +65,7 @@ async function main(env: Env): Promise<void> {
   ]).finally(() => secrets.close());
 
   // Long polls last up to 5 s (below): each request gets well more than that.
-  const sqs = createSqsClient({ ...aws, requestTimeoutMs: 15_000 });
+  const sqs = createSqsClient({ ...aws, endpoint: sqsEndpoint(env), requestTimeoutMs: 15_000 });
   const recreateQueue = env.ORDERS_QUEUE_RECREATE
     ? () => ensureQueuePair(sqs, queuePairNames(env.ORDERS_QUEUE_URL))
     : undefined;

@@ -31,6 +31,7 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     TRUSTED_PROXIES: LB_UPSTREAM_ADDRESS,
     AWS_REGION: aws.region,
     AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: awsEndpoint(plan.durable.sqs).endpoint,
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     // The emulator keeps queues in memory: the processor recreates its queue after a restart.

@@ -37,10 +37,10 @@ export function awsEndpoint(port: number): AwsEndpoint {
   return { endpoint: `http://127.0.0.1:${port}`, region: AWS_REGION };
 }
 
-/** An SQS client for an environment's emulator, as the CLI reaches it from this host. */
+/** An SQS client for an environment's SQS endpoint (ElasticMQ), as the CLI reaches it from this host. */
 export function emulatorSqs(env: EnvName): SQSClient {
   return createSqsClient({
-    ...awsEndpoint(PORT_PLAN[env].durable.aws),
+    ...awsEndpoint(PORT_PLAN[env].durable.sqs),
     credentials: EMULATOR_CREDENTIALS,
   });
 }

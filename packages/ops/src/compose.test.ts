@@ -77,6 +77,7 @@ function planEnvFile(env: EnvName): Record<string, string> {
     COMPOSE_PROJECT_NAME: durableNames(env).composeProject,
     MARIADB_PORT: String(d.mariadb),
     AWS_PORT: String(d.aws),
+    SQS_PORT: String(d.sqs),
     LB_PRODUCTION_PORT: String(d.lbProduction),
     LB_BLUE_PORT: String(d.lbBlue),
     LB_GREEN_PORT: String(d.lbGreen),
@@ -145,6 +146,7 @@ function durablePorts(env: EnvName): Record<string, [number, number][]> {
   return {
     mariadb: [[d.mariadb, 3306]],
     aws: [[d.aws, 5000]],
+    sqs: [[d.sqs, 9324]],
     nginx: lb.map((p) => [p, p]),
     prometheus: [[d.prometheus, 9090]],
   };
@@ -158,7 +160,7 @@ describe('durable env files', () => {
 
 describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
   const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
-  const services = ['mariadb', 'aws', 'nginx', 'prometheus'];
+  const services = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus'];
 
   it('has the durable services and nothing else', () => {
     expect(Object.keys(file.services).sort()).toEqual([...services].sort());
@@ -184,6 +186,7 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
   it('publishes every port on 127.0.0.1 from the env file variables', () => {
     expect(ports(service(file, 'mariadb'))).toEqual([`127.0.0.1:${ref('MARIADB_PORT')}:3306`]);
     expect(ports(service(file, 'aws'))).toEqual([`127.0.0.1:${ref('AWS_PORT')}:5000`]);
+    expect(ports(service(file, 'sqs'))).toEqual([`127.0.0.1:${ref('SQS_PORT')}:9324`]);
     expect(ports(service(file, 'prometheus'))).toEqual([
       `127.0.0.1:${ref('PROMETHEUS_PORT')}:9090`,
     ]);
@@ -207,6 +210,22 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
     const pinned = read('packages/ops/native/requirements.txt').match(/^moto==(\S+)$/m)?.[1];
     expect(pinned).toBeDefined();
     expect(service(file, 'aws').image).toBe(`motoserver/moto:${pinned}`);
+  });
+
+  it('runs the SQS endpoint on the ElasticMQ release the native runtime pins, with its config', () => {
+    const pom = read('packages/ops/native/elasticmq/pom.xml');
+    const pinned = pom.match(
+      /<artifactId>elasticmq-server_2\.13<\/artifactId>\s*<version>([^<]+)</,
+    )?.[1];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    const sqs = service(file, 'sqs');
+    expect(sqs.image).toBe(`softwaremill/elasticmq-native:${pinned}`);
+    expect(sqs.volumes).toEqual(['./elasticmq.conf:/opt/elasticmq.conf:ro']);
+    expect(sqs.environment).toEqual({
+      SQS_HOST: `echobase-${ref('ECHOBASE_ENV')}-durable-sqs`,
+      SQS_BIND: '0.0.0.0',
+      SQS_PORT: '9324',
+    });
   });
 
   it.each(ENVIRONMENTS)('renders for %s with the plan ports and names', (env) => {
@@ -275,7 +294,8 @@ describe('durable/README.md', () => {
     const table = Object.fromEntries(rows.map(([, label, ...ports]) => [label, ports.slice(0, 2)]));
     const labels: Record<keyof DurablePorts, string> = {
       mariadb: 'MariaDB',
-      aws: 'AWS endpoint (Secrets Manager, KMS, SQS)',
+      aws: 'AWS endpoint (Secrets Manager, KMS)',
+      sqs: 'SQS endpoint (ElasticMQ)',
       lbProduction: 'load balancer: production',
       lbBlue: 'load balancer: straight to blue',
       lbGreen: 'load balancer: straight to green',
@@ -361,7 +381,10 @@ describe('colour stacks', { timeout: 30_000 }, () => {
         // The apps trust X-Forwarded-For only from the durable load balancer.
         expect(e.TRUSTED_PROXIES, name).toBe(names.container('nginx'));
         expect(e.AWS_ENDPOINT_URL, name).toBe(`http://${names.container('aws')}:5000`);
-        expect(e.ORDERS_QUEUE_URL?.split('/').at(-1), name).toBe(colourNames(env, colour).queue);
+        expect(e.AWS_ENDPOINT_URL_SQS, name).toBe(`http://${names.container('sqs')}:9324`);
+        expect(e.ORDERS_QUEUE_URL, name).toBe(
+          `http://${names.container('sqs')}:9324/123456789012/${colourNames(env, colour).queue}`,
+        );
         // The emulator loses its queues on a restart; the processor makes its own again.
         expect(e.ORDERS_QUEUE_RECREATE, name).toBe('true');
       }

@@ -52,7 +52,10 @@ export async function requireDependencies(
   }
 }
 
-export function nativeDependencies(motoServer: string): Dependency[] {
+export function nativeDependencies(tools: {
+  motoServer: string;
+  elasticmq: { lib: string };
+}): Dependency[] {
   return [
     { what: 'mariadbd', file: 'mariadbd', from: 'Debian package mariadb-server' },
     {
@@ -66,7 +69,13 @@ export function nativeDependencies(motoServer: string): Dependency[] {
       file: '/usr/lib/nginx/modules/ngx_http_lua_module.so',
       from: 'Debian package libnginx-mod-http-lua',
     },
-    { what: 'moto_server', file: motoServer, from: 'PyPI moto[server] in the project venv' },
+    { what: 'moto_server', file: tools.motoServer, from: 'PyPI moto[server] in the project venv' },
+    { what: 'java', file: 'java', from: 'Debian package openjdk-17-jre-headless' },
+    {
+      what: 'ElasticMQ',
+      file: tools.elasticmq.lib,
+      from: 'Maven Central, pinned in packages/ops/native/elasticmq/pom.xml',
+    },
     { what: 'supervisord', file: 'supervisord', from: 'Debian package supervisor' },
   ];
 }

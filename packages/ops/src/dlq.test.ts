@@ -143,7 +143,7 @@ describe('echobase dlq', () => {
       sqsFor: () => sqs.client,
     });
     expect((error as OpsError).message).toBe(
-      'the AWS endpoint of ci (http://127.0.0.1:4567) failed (ECONNREFUSED): is its durable layer up? ./durable/setup.sh ci',
+      'the SQS endpoint of ci (http://127.0.0.1:9325) failed (ECONNREFUSED): is its durable layer up? ./durable/setup.sh ci',
     );
   });
 

@@ -83,9 +83,9 @@ async function call<T>(target: Target, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof OpsError) throw error;
-    const endpoint = awsEndpoint(PORT_PLAN[target.env].durable.aws).endpoint;
+    const endpoint = awsEndpoint(PORT_PLAN[target.env].durable.sqs).endpoint;
     throw new OpsError(
-      `the AWS endpoint of ${target.env} (${endpoint}) failed (${errorCode(error)}): is its durable layer up? ./durable/setup.sh ${target.env}`,
+      `the SQS endpoint of ${target.env} (${endpoint}) failed (${errorCode(error)}): is its durable layer up? ./durable/setup.sh ${target.env}`,
       { cause: error },
     );
   }

@@ -28,9 +28,10 @@ describe('README port table', () => {
     const expected = new Map<string, string[]>([
       ['MariaDB (`orders_db`)', ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.mariadb))],
       [
-        'AWS endpoint (Secrets Manager, KMS, SQS)',
+        'AWS endpoint (Secrets Manager, KMS)',
         ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.aws)),
       ],
+      ['SQS endpoint (ElasticMQ)', ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.sqs))],
       [
         'load balancer: production',
         ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbProduction)),

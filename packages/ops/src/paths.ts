@@ -42,6 +42,10 @@ export function envPaths(env: EnvName, root = repoRoot()) {
       pid: join(state, 'aws', 'moto.pid'),
       log: join(state, 'aws', 'moto.log'),
     },
+    sqs: {
+      dir: join(state, 'sqs'),
+      log: join(state, 'sqs', 'elasticmq.log'),
+    },
     nginx: {
       prefix: join(state, 'nginx'),
       conf: join(state, 'nginx', 'conf', 'nginx.conf'),
@@ -59,6 +63,13 @@ export function toolPaths(root = repoRoot()) {
   return {
     venv,
     motoServer: join(venv, 'bin', 'moto_server'),
+    /** ElasticMQ's jars (resolved by Maven) and the class-data archive of one start. */
+    elasticmq: {
+      lib: join(root, '.echobase', 'tools', 'elasticmq', 'lib'),
+      archive: join(root, '.echobase', 'tools', 'elasticmq', 'elasticmq.jsa'),
+      /** The config both runtimes run it with (ports and host from its environment). */
+      conf: join(root, 'durable', 'elasticmq.conf'),
+    },
     requirements: join(root, 'packages', 'ops', 'native', 'requirements.txt'),
     installDeps: join(root, 'scripts', 'install-deps.sh'),
     nginxTemplate: join(root, 'nginx', 'echobase.conf.template'),

@@ -10,8 +10,8 @@ describe('port plan', () => {
         seen.set(port, `${env} ${label}`);
       }
     }
-    // 13 per environment (7 durable, 3 per colour) and devlocal's 3 dev ports
-    expect(seen.size).toBe(ENVIRONMENTS.length * 13 + 3);
+    // 14 per environment (8 durable, 3 per colour) and devlocal's 3 dev ports
+    expect(seen.size).toBe(ENVIRONMENTS.length * 14 + 3);
   });
 
   it('keeps MariaDB where the design puts it', () => {

@@ -10,14 +10,16 @@ export type EnvName = (typeof ENVIRONMENTS)[number];
 export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];
 
-export const DURABLE_SERVICES = ['mariadb', 'aws', 'nginx'] as const;
+export const DURABLE_SERVICES = ['mariadb', 'aws', 'sqs', 'nginx'] as const;
 export type DurableService = (typeof DURABLE_SERVICES)[number];
 
 export interface DurablePorts {
   /** MariaDB. */
   mariadb: number;
-  /** The AWS endpoint: Secrets Manager, KMS and SQS (moto natively, in docker too). */
+  /** The AWS endpoint of Secrets Manager and KMS (moto, in both runtimes). */
   aws: number;
+  /** The SQS endpoint (ElasticMQ, in both runtimes; docs/adr/0003). */
+  sqs: number;
   /** nginx: production traffic, routed to the active colour. */
   lbProduction: number;
   /** nginx: straight to blue, for tests before promotion. */
@@ -48,6 +50,7 @@ export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
     durable: {
       mariadb: 3306,
       aws: 4566,
+      sqs: 9324,
       lbProduction: 8080,
       lbBlue: 8081,
       lbGreen: 8082,
@@ -64,6 +67,7 @@ export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
     durable: {
       mariadb: 3307,
       aws: 4567,
+      sqs: 9325,
       lbProduction: 8180,
       lbBlue: 8181,
       lbGreen: 8182,

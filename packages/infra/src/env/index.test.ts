@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, dbEnv, logEnv, parseEnv } from './index.js';
+import { awsEnv, ConfigError, dbEnv, logEnv, parseEnv, sqsEndpoint } from './index.js';
 
 describe('parseEnv', () => {
   const schema = dbEnv.extend(logEnv.shape);
@@ -44,5 +44,30 @@ describe('parseEnv', () => {
     expect(() =>
       parseEnv(dbEnv, { DB_HOST: 'h', DB_PORT: 'hunter2', DB_NAME: 'x', DB_SECRET_NAME: 's' }),
     ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});
+
+describe('sqsEndpoint', () => {
+  const parse = (source: Record<string, string>) => parseEnv(awsEnv, source);
+
+  it('is the SQS endpoint when one is set, else the common AWS endpoint, else none (real AWS)', () => {
+    expect(
+      sqsEndpoint(
+        parse({
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+          AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324',
+        }),
+      ),
+    ).toBe('http://127.0.0.1:9324');
+    expect(sqsEndpoint(parse({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }))).toBe(
+      'http://127.0.0.1:4566',
+    );
+    expect(sqsEndpoint(parse({}))).toBeUndefined();
+  });
+
+  it('refuses an SQS endpoint that is not a URL, naming the variable', () => {
+    expect(() => parse({ AWS_ENDPOINT_URL_SQS: '127.0.0.1 port 9324' })).toThrow(
+      /AWS_ENDPOINT_URL_SQS/,
+    );
   });
 });

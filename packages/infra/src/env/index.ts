@@ -27,11 +27,22 @@ export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** Where the AWS services are. Leave AWS_ENDPOINT_URL unset to talk to real AWS. */
+/**
+ * Where the AWS services are: leave both endpoints unset to talk to real AWS. Locally
+ * AWS_ENDPOINT_URL is the emulator of Secrets Manager and KMS and AWS_ENDPOINT_URL_SQS (the AWS
+ * SDK's own per-service name) the SQS endpoint, when SQS runs apart from them.
+ */
 export const awsEnv = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: z.url({ error: 'must be a URL' }).optional(),
+  AWS_ENDPOINT_URL_SQS: z.url({ error: 'must be a URL' }).optional(),
 });
+type AwsEnv = z.output<typeof awsEnv>;
+
+/** The SQS endpoint: its own when set, else the common AWS endpoint (unset: real AWS). */
+export function sqsEndpoint(env: AwsEnv): string | undefined {
+  return env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+}
 
 /** Where the database is, and the name of the secret that holds its user and password. */
 export const dbEnv = z.object({

@@ -103,6 +103,7 @@ describe('docker runtime', () => {
         [
           ['mariadb', 'running', true],
           ['aws', 'stopped', false],
+          ['sqs', 'missing', false],
           ['nginx', 'missing', false],
         ],
       ],
@@ -111,6 +112,7 @@ describe('docker runtime', () => {
         [
           ['mariadb', 'running', false],
           ['aws', 'missing', false],
+          ['sqs', 'missing', false],
           ['nginx', 'missing', false],
         ],
       ],
@@ -141,6 +143,7 @@ describe('docker runtime', () => {
       expect(status.map((s) => [s.service, s.restarts, s.uptimeSeconds])).toEqual([
         ['mariadb', 3, 300],
         ['aws', 7, null],
+        ['sqs', undefined, null],
         ['nginx', undefined, null],
       ]);
       // Only containers compose listed: inspecting a missing one fails the whole command.

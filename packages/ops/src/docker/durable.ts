@@ -182,6 +182,7 @@ export async function dockerStatus(
   const ports: Record<string, number> = {
     mariadb: ctx.plan.durable.mariadb,
     aws: ctx.plan.durable.aws,
+    sqs: ctx.plan.durable.sqs,
     nginx: ctx.plan.durable.lbProduction,
   };
   return DURABLE_SERVICES.map((service) => {

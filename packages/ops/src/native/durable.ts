@@ -10,6 +10,7 @@ import { COLOURS, type EnvName, type EnvPlan } from '../plan.js';
 import { portInUse, residentBytes } from '../process.js';
 import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
+import { elasticmqService } from './elasticmq.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
 import {
@@ -44,6 +45,7 @@ async function services(ctx: NativeContext, sup: Supervisor): Promise<NativeServ
       installDb: await need('mariadb-install-db'),
     }),
     motoService(sup, ctx.paths.aws, ctx.plan.durable.aws, tools.motoServer),
+    elasticmqService(sup, ctx.paths.sqs, ctx.plan.durable.sqs, tools.elasticmq, await need('java')),
     nginxService(sup, ctx.paths.nginx, ctx.plan.durable, tools.nginxTemplate, await need('nginx')),
   ];
 }
@@ -54,7 +56,7 @@ async function services(ctx: NativeContext, sup: Supervisor): Promise<NativeServ
  */
 export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   const tools = toolPaths(ctx.paths.root);
-  await requireDependencies(nativeDependencies(tools.motoServer), 'sudo ./scripts/install-deps.sh');
+  await requireDependencies(nativeDependencies(tools), 'sudo ./scripts/install-deps.sh');
   const sup = new Supervisor(ctx.env, ctx.paths.root);
   const all = await services(ctx, sup);
   const states = await Promise.all(all.map((s) => s.state()));
