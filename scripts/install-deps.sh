@@ -65,7 +65,8 @@ if ! cmp -s "$pom" "$emq/.installed-pom.xml" 2>/dev/null; then
   printf '%s\n' 'include classpath("application.conf")' \
     'rest-sqs { enabled = true, bind-port = 0, bind-hostname = "127.0.0.1" }' \
     'rest-stats { enabled = false }' >"$conf"
-  java -XX:ArchiveClassesAtExit="$emq/elasticmq.jsa" -Dconfig.file="$conf" -cp "$emq/lib/*" \
+  java -XX:ArchiveClassesAtExit="$emq/elasticmq.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -Dconfig.file="$conf" -cp "$emq/lib/*" \
     org.elasticmq.server.Main >"$emq/archive.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do

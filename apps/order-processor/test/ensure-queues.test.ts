@@ -28,9 +28,10 @@ describe('ensure-queues (the docker stack creates its colour queue with it)', ()
   const env = () => ({
     AWS_REGION: durableEnv().AWS_REGION as string,
     AWS_ENDPOINT_URL: durableEnv().AWS_ENDPOINT_URL as string,
+    AWS_ENDPOINT_URL_SQS: durableEnv().AWS_ENDPOINT_URL_SQS as string,
     AWS_ACCESS_KEY_ID: 'echobase',
     AWS_SECRET_ACCESS_KEY: 'echobase',
-    ORDERS_QUEUE_URL: `${durableEnv().AWS_ENDPOINT_URL}/123456789012/${name}`,
+    ORDERS_QUEUE_URL: `${durableEnv().AWS_ENDPOINT_URL_SQS}/123456789012/${name}`,
   });
 
   afterAll(async () => {
@@ -73,7 +74,7 @@ describe('ensure-queues (the docker stack creates its colour queue with it)', ()
   it('says it cannot reach the endpoint in one line and exits 1', async () => {
     const down = await ensureQueues({
       ...env(),
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9',
     });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^ensure-queues: failed to start: cannot create ensure-\w+ \(/);

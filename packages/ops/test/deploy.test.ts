@@ -181,7 +181,7 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
     const base = appEnvironment('ci');
     const sqs = createSqsClient({
       region: base.AWS_REGION as string,
-      endpoint: base.AWS_ENDPOINT_URL,
+      endpoint: base.AWS_ENDPOINT_URL_SQS,
       credentials: EMULATOR_CREDENTIALS,
     });
     await sqs.send(

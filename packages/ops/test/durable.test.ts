@@ -81,6 +81,7 @@ describe('durable layer (native, ci)', () => {
     expect(s.services.map((x) => [x.service, x.state, x.port, x.healthy])).toEqual([
       ['mariadb', 'running', 3307, true],
       ['aws', 'running', 4567, true],
+      ['sqs', 'running', 9325, true],
       ['nginx', 'running', 8180, true],
     ]);
     for (const service of s.services) {
@@ -175,7 +176,7 @@ describe('durable layer (native, ci)', () => {
     );
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(3);
+    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(4);
     expect((await status('ci')).healthy).toBe(true);
   });
 

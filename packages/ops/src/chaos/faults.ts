@@ -13,7 +13,7 @@ import { stackStatus } from '../stack.js';
  * it back. Each fault knows how to find its victim and how to tell that the service answers
  * again (its own readiness, not merely a live pid).
  */
-export const FAULTS = ['api', 'processor', 'frontend', 'mariadb', 'aws'] as const;
+export const FAULTS = ['api', 'processor', 'frontend', 'mariadb', 'aws', 'sqs'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface FaultContext {
@@ -53,6 +53,11 @@ async function databaseAnswers(ctx: FaultContext): Promise<boolean> {
   }
 }
 
+/** moto, the AWS endpoint of Secrets Manager and KMS: its own status page answers. */
+async function motoAnswers(env: EnvName): Promise<boolean> {
+  return answers(`http://${LOOPBACK}:${PORT_PLAN[env].durable.aws}/moto-api/`);
+}
+
 async function sqsAnswers(env: EnvName): Promise<boolean> {
   const sqs = emulatorSqs(env);
   try {
@@ -75,7 +80,7 @@ export async function victim(
   ctx: FaultContext,
 ): Promise<{ pid: number; uptimeSeconds: number }> {
   const services =
-    name === 'mariadb' || name === 'aws'
+    name === 'mariadb' || name === 'aws' || name === 'sqs'
       ? (await durableStatus({ env: ctx.env })).services
       : (await stackStatus(ctx.env, ctx.active)).services;
   const service = services.find((s) => s.service === name);
@@ -89,6 +94,8 @@ export function recovered(name: FaultName, ctx: FaultContext): Promise<boolean> 
     case 'mariadb':
       return databaseAnswers(ctx);
     case 'aws':
+      return motoAnswers(ctx.env);
+    case 'sqs':
       return sqsAnswers(ctx.env);
     default:
       return answers(readyUrl(name, servicePorts(ctx.env, ctx.active)[name]));

@@ -47,6 +47,9 @@ export function elasticmqService(
         ...(existsSync(tools.archive) ? [`-XX:SharedArchiveFile=${tools.archive}`] : []),
         '-Xshare:auto',
         '-Xmx256m',
+        // On two cores the C1 compiler alone starts in 1.7 s instead of 2.3 s and reaches full
+        // speed within seconds, where C2's compile threads compete with the load for minutes.
+        '-XX:TieredStopAtLevel=1',
         '-XX:+UseSerialGC',
         `-Dconfig.file=${tools.conf}`,
         '-cp',

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 
 /**
  * Integration tests and benchmarks run against the real native ci durable layer (MariaDB,
- * moto), whose settings the test command exports:
+ * moto, ElasticMQ), whose settings the test command exports:
  *   ./durable/setup.sh ci && eval "$(npx echobase durable env ci --export --operator)"
  */
 const REQUIRED = [
@@ -15,6 +15,7 @@ const REQUIRED = [
   'JWT_SECRET_NAME',
   'ORDER_SIGNING_SECRET_NAME',
   'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SQS',
   'AWS_REGION',
 ] as const;
 
@@ -35,10 +36,16 @@ export function durableEnv(): DurableEnv {
   return Object.fromEntries(REQUIRED.map((key) => [key, process.env[key]])) as DurableEnv;
 }
 
-/** Where the AWS endpoint (moto) is, for the SDK clients of infra. */
+/** Where the AWS endpoint of Secrets Manager and KMS (moto) is, for the SDK clients of infra. */
 export function awsConfig(): { region: string; endpoint: string } {
   const env = durableEnv();
   return { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
+}
+
+/** Where the SQS endpoint (ElasticMQ) is, as the apps find it. */
+export function sqsConfig(): { region: string; endpoint: string } {
+  const env = durableEnv();
+  return { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_SQS };
 }
 
 /** A JSON secret from Secrets Manager, checked against `schema`, as an app reads it. */

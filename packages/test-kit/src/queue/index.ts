@@ -15,10 +15,10 @@ import {
   signedOrderMessage,
 } from '@echobase/infra/queue';
 import { orderSigningSecretSchema } from '@echobase/infra/secrets';
-import { awsConfig, durableEnv, readSecret } from '../env/index.js';
+import { durableEnv, readSecret, sqsConfig } from '../env/index.js';
 
 export function sqsClient(): SQSClient {
-  return createSqsClient(awsConfig());
+  return createSqsClient(sqsConfig());
 }
 
 /**
