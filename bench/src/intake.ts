@@ -1,6 +1,7 @@
 /**
  * Order intake: POST /api/v1/orders through the API gateway, as a ratio of a bare AWS SDK
- * SendMessage loop against the same moto, at the same concurrency and duration.
+ * SendMessage loop against the same SQS endpoint (ElasticMQ), at the same concurrency and
+ * duration.
  * Target: ratio ≥ 0.8. Usage: npm run bench:intake [-- --seconds 10 --connections 16]
  */
 import { randomUUID } from 'node:crypto';

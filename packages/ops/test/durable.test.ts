@@ -49,6 +49,7 @@ const serves: Record<string, () => Promise<boolean>> = {
       () => false,
     ),
   aws: () => answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.aws}/moto-api/`),
+  sqs: () => answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.sqs}/?Action=ListQueues`),
   // Answered by a new master: the old one's workers go on answering until they are ended.
   nginx: async () =>
     (await livePid(ci.nginx.pid, 'nginx: master')) !== null &&
@@ -124,7 +125,7 @@ describe('durable layer (native, ci)', () => {
     const before = await pids('ci');
     const again = await cli(['durable', 'setup', 'ci']);
     expect(again.code).toBe(0);
-    expect(again.stderr.match(/already running, pid/g)).toHaveLength(3);
+    expect(again.stderr.match(/already running, pid/g)).toHaveLength(4);
     expect(again.stderr).toMatch(/all secrets present/);
     expect(again.stderr).toContain(`migrations up to date (${migrations.at(-1)})`);
     expect(again.stderr).toMatch(/already running; nothing changed/);
@@ -242,7 +243,7 @@ describe('durable layer (native, ci)', () => {
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const started = `${a.stderr}${b.stderr}`.match(/started, pid/g) ?? [];
-    expect(started).toHaveLength(3);
+    expect(started).toHaveLength(4);
     const mariadbs = await run('pgrep', [
       '-f',
       `mariadbd --no-defaults --datadir=${ci.mariadb.data}`,
@@ -273,7 +274,7 @@ describe('durable layer (native, ci)', () => {
       expect(setup.code, setup.stderr).toBe(0);
       const devlocal = await status('devlocal');
       expect(devlocal.healthy).toBe(true);
-      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 8080]);
+      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 9324, 8080]);
       expect(await pids('ci')).toEqual(ciBefore);
       expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(
         0,
@@ -324,14 +325,14 @@ describe('bad input', () => {
   });
 
   it('names a missing dependency and the script that installs it', async () => {
-    // A checkout without the project's moto venv.
+    // A checkout without the project's moto venv and ElasticMQ jars.
     const bare = await mkdtemp(join(tmpdir(), 'echobase-bare-'));
     await mkdir(join(bare, 'durable'));
     await writeFile(join(bare, 'package.json'), '{"workspaces":["packages/*"]}');
     const result = await cli(['durable', 'setup', 'ci'], { ECHOBASE_ROOT: bare });
     expect(result.code).toBe(1);
     expect(expectCleanError(result).split('\n').at(-1)).toMatch(
-      /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\); install them with sudo \.\/scripts\/install-deps\.sh$/,
+      /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\), ElasticMQ \(Maven Central, pinned in packages\/ops\/native\/elasticmq\/pom\.xml\); install them with sudo \.\/scripts\/install-deps\.sh$/,
     );
     expect(existsSync(join(bare, '.echobase', 'ci'))).toBe(false);
     await rm(bare, { recursive: true });
