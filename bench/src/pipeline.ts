@@ -118,7 +118,7 @@ async function atDepth(depth: number): Promise<DepthResult> {
               'x-csrf-token': session.csrfToken,
               'idempotency-key': randomUUID(),
             },
-            body: JSON.stringify({ productId: SEEDED.keyboard, quantity: 1 }),
+            body: JSON.stringify({ productId: SEEDED.keyboard.id, quantity: 1 }),
           }),
         },
       ],
