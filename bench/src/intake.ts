@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { signedOrderMessage } from '@echobase/infra/queue';
 import { writeResults } from '@echobase/test-kit/bench';
+import { appPool } from '@echobase/test-kit/db';
 import { signUp } from '@echobase/test-kit/http';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { startApp } from '@echobase/test-kit/process';
@@ -63,8 +64,10 @@ async function apiLoad(): Promise<{
     env: { ORDERS_QUEUE_URL: apiQueues.queueUrl, PORT: String(API_PORT), LOG_LEVEL: 'warn' },
     readyUrl: `http://127.0.0.1:${API_PORT}/health/ready`,
   });
+  let userId: number | undefined;
   try {
     const session = await signUp(`http://127.0.0.1:${API_PORT}`, 'bench');
+    userId = session.userId;
     const result = await autocannon({
       url: `http://127.0.0.1:${API_PORT}`,
       connections,
@@ -95,6 +98,12 @@ async function apiLoad(): Promise<{
     };
   } finally {
     await api.stop();
+    // Its orders stay `queued` (nothing consumes this queue): removed, or every processor on ci
+    // would re-publish them, ahead of newer orders, for the next minutes.
+    if (userId !== undefined) {
+      const pool = await appPool({ connectionLimit: 1 });
+      await pool.query('DELETE FROM orders WHERE user_id = ?', [userId]).finally(() => pool.end());
+    }
   }
 }
 

@@ -16,7 +16,7 @@ import { Consumer } from 'sqs-consumer';
 import { type BatchCounts, emptyCounts, processBatch } from './batch.js';
 import { classifyFailure, failureCode } from './failures.js';
 import { createOrdersRepository, type OrdersRepository } from './orders.repository.js';
-import { republishStale } from './republish.js';
+import { republishBacklog } from './republish.js';
 
 export interface ProcessorDeps {
   sqs: SQSClient;
@@ -288,14 +288,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       republishing = (async () => {
         if (state !== 'running') return;
         try {
-          totals.republished += await republishStale({
-            repository,
-            sqs: deps.sqs,
-            queueUrl: deps.queueUrl,
-            signer: deps.signer,
-            logger,
-            afterMs: republishAfterMs,
-          });
+          totals.republished += await republishBacklog(
+            {
+              repository,
+              sqs: deps.sqs,
+              queueUrl: deps.queueUrl,
+              signer: deps.signer,
+              logger,
+              afterMs: republishAfterMs,
+            },
+            () => state === 'running',
+          );
         } catch (error) {
           // The database away or busy pauses consumption on its own: just try again later.
           const unavailable = classifyFailure(error) === 'db-unavailable';

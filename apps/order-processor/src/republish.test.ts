@@ -5,7 +5,7 @@ import { createOrderSigner } from '@echobase/infra/queue';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { describe, expect, it } from 'vitest';
 import type { StaleOrder } from './orders.repository.js';
-import { republishStale } from './republish.js';
+import { BACKLOG_PASSES, republishBacklog, republishStale } from './republish.js';
 
 const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
 
@@ -91,5 +91,51 @@ describe('republishStale', () => {
         orders: 1,
       }),
     ]);
+  });
+});
+
+describe('republishBacklog', () => {
+  const everyOk = (entries: { Id: string }[]) => ({
+    Successful: entries.map((e) => ({ Id: e.Id })),
+  });
+
+  it('runs pass after pass while each sends a full batch, and stops after a short one', async () => {
+    const passes = [50, 50, 7];
+    const { deps, claims } = setup([], everyOk);
+    deps.repository.claimStale = async (...args: unknown[]) => {
+      claims.push(args);
+      return Array.from({ length: passes[claims.length - 1] ?? 0 }, () => stale());
+    };
+    expect(await republishBacklog(deps)).toBe(107);
+    expect(claims).toHaveLength(3);
+  });
+
+  it('stops when the endpoint refuses, when the processor stops, and after its pass limit', async () => {
+    const full = () => Array.from({ length: 50 }, () => stale());
+    const refusing = setup([], () => {
+      throw new Error('connect ECONNREFUSED');
+    });
+    refusing.deps.repository.claimStale = async (...args: unknown[]) => {
+      refusing.claims.push(args);
+      return full();
+    };
+    expect(await republishBacklog(refusing.deps)).toBe(0);
+    expect(refusing.claims).toHaveLength(1);
+
+    const stopping = setup([], everyOk);
+    stopping.deps.repository.claimStale = async (...args: unknown[]) => {
+      stopping.claims.push(args);
+      return full();
+    };
+    let passes = 0;
+    expect(await republishBacklog(stopping.deps, () => passes++ < 2)).toBe(100);
+
+    const endless = setup([], everyOk);
+    endless.deps.repository.claimStale = async (...args: unknown[]) => {
+      endless.claims.push(args);
+      return full();
+    };
+    expect(await republishBacklog(endless.deps)).toBe(BACKLOG_PASSES * 50);
+    expect(endless.claims).toHaveLength(BACKLOG_PASSES);
   });
 });

@@ -36,11 +36,19 @@ export interface RepublishDeps {
 }
 
 export const MAX_REPUBLISHES = 5;
+/** Orders claimed per pass unless `limit` says otherwise. */
+export const REPUBLISH_LIMIT = 50;
+/** Passes in one go, at most: a backlog of thousands is sent on without holding the loop. */
+export const BACKLOG_PASSES = 20;
 
 /** One pass: claims stale orders and sends their messages again. Returns how many were sent. */
 export async function republishStale(deps: RepublishDeps): Promise<number> {
   const maxAttempts = deps.maxAttempts ?? MAX_REPUBLISHES;
-  const stale = await deps.repository.claimStale(deps.afterMs, deps.limit ?? 50, maxAttempts);
+  const stale = await deps.repository.claimStale(
+    deps.afterMs,
+    deps.limit ?? REPUBLISH_LIMIT,
+    maxAttempts,
+  );
   let sent = 0;
   for (let start = 0; start < stale.length; start += 10) {
     const chunk = stale.slice(start, start + 10);
@@ -88,4 +96,25 @@ export async function republishStale(deps: RepublishDeps): Promise<number> {
     }
   }
   return sent;
+}
+
+/**
+ * Passes one after another while each sends a full batch: after the SQS endpoint lost a queue
+ * under load, hundreds of orders are stale at once, and one pass of 50 per wake-up would take
+ * minutes to send them all. Stops at the first pass that sends less (nothing left, or the
+ * endpoint refusing), when `running()` turns false, or after BACKLOG_PASSES. Returns how many
+ * were sent.
+ */
+export async function republishBacklog(
+  deps: RepublishDeps,
+  running: () => boolean = () => true,
+): Promise<number> {
+  const limit = deps.limit ?? REPUBLISH_LIMIT;
+  let total = 0;
+  for (let pass = 0; pass < BACKLOG_PASSES && running(); pass++) {
+    const sent = await republishStale(deps);
+    total += sent;
+    if (sent < limit) break;
+  }
+  return total;
 }
