@@ -4,7 +4,6 @@
  * duration.
  * Target: ratio ≥ 0.8. Usage: npm run bench:intake [-- --seconds 10 --connections 16]
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { signedOrderMessage } from '@echobase/infra/queue';
@@ -14,8 +13,7 @@ import { signUp } from '@echobase/test-kit/http';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { startApp } from '@echobase/test-kit/process';
 import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
-import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, print } from './support.js';
+import { ensureDurable, freshQueues, postOrders, print } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,26 +66,10 @@ async function apiLoad(): Promise<{
   try {
     const session = await signUp(`http://127.0.0.1:${API_PORT}`, 'bench');
     userId = session.userId;
-    const result = await autocannon({
-      url: `http://127.0.0.1:${API_PORT}`,
+    const result = await postOrders(API_PORT, session, {
       connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/orders',
-          setupRequest: (req) => ({
-            ...req,
-            headers: {
-              'content-type': 'application/json',
-              cookie: session.cookie,
-              'x-csrf-token': session.csrfToken,
-              'idempotency-key': randomUUID(),
-            },
-            body: JSON.stringify({ productId: 1, quantity: 1 }),
-          }),
-        },
-      ],
+      seconds,
+      productId: SEEDED.quantumStabilizer.id,
     });
     const accepted = result['2xx'];
     return {

@@ -18,8 +18,7 @@ import { signUp } from '@echobase/test-kit/http';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { startApp } from '@echobase/test-kit/process';
 import { orderSigner, sqsClient } from '@echobase/test-kit/queue';
-import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, print } from './support.js';
+import { ensureDurable, freshQueues, postOrders, print } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,26 +101,10 @@ async function atDepth(depth: number): Promise<DepthResult> {
       readyUrl: `http://127.0.0.1:${HEALTH_PORT}/health/live`,
     });
     const started = performance.now();
-    const load = await autocannon({
-      url: `http://127.0.0.1:${API_PORT}`,
+    const load = await postOrders(API_PORT, session, {
       connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/orders',
-          setupRequest: (req) => ({
-            ...req,
-            headers: {
-              'content-type': 'application/json',
-              cookie: session.cookie,
-              'x-csrf-token': session.csrfToken,
-              'idempotency-key': randomUUID(),
-            },
-            body: JSON.stringify({ productId: SEEDED.keyboard.id, quantity: 1 }),
-          }),
-        },
-      ],
+      seconds,
+      productId: SEEDED.keyboard.id,
     });
     const accepted = load['2xx'];
     const expected = depth + accepted;

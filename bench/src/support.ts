@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueuePair } from '@echobase/infra/queue';
 import { appEnvironment, createReporter, setupDurable } from '@echobase/ops';
+import type { Session } from '@echobase/test-kit/http';
 import { createQueues, deleteQueues } from '@echobase/test-kit/queue';
+import autocannon from 'autocannon';
 
 /**
  * Benchmarks run against the native ci durable layer, set up here if it is not running; the
@@ -30,4 +33,37 @@ export async function freshQueues(
 
 export function print(lines: string[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * `POST /api/v1/orders` on the API at `port` as one signed-in user for `seconds`, from
+ * `connections` keep-alive connections, each order one of `productId` under a fresh
+ * Idempotency-Key.
+ */
+export function postOrders(
+  port: number,
+  session: Session,
+  load: { connections: number; seconds: number; productId: number },
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: load.connections,
+    duration: load.seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/orders',
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            'content-type': 'application/json',
+            cookie: session.cookie,
+            'x-csrf-token': session.csrfToken,
+            'idempotency-key': randomUUID(),
+          },
+          body: JSON.stringify({ productId: load.productId, quantity: 1 }),
+        }),
+      },
+    ],
+  });
 }
