@@ -227,7 +227,7 @@ export function registerDeployCommands(
         // Also checks `what` and `service`, whatever the runtime.
         const files = logFiles(opts.env, what, service);
         const format = logFormat(opts, out);
-        if ((await stackRuntime()) === 'docker') {
+        if ((await stackRuntime(opts.env)) === 'docker') {
           const docker = dockerLogCommand(repoRoot(), opts.env, what, service, opts);
           await follow('docker', docker.args, { out, format }, docker.env);
           return;

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { dockerSetup, dockerStatus, dockerTeardown } from './docker/durable.js';
+import { environmentRuntime, forgetRuntime, recordRuntime } from './env-runtime.js';
 import { OpsError } from './errors.js';
 import {
   type NativeContext,
@@ -15,12 +16,15 @@ import type { ServiceStatus } from './native/service.js';
 import { envPaths } from './paths.js';
 import { type EnvName, PORT_PLAN } from './plan.js';
 import { type Reporter, silentReporter } from './report.js';
-import { type RuntimeName, selectRuntime } from './runtime.js';
+import type { RuntimeName } from './runtime.js';
 
 export interface DurableOptions {
   env: EnvName;
   report?: Reporter;
-  /** Chosen from ECHOBASE_RUNTIME and the docker probe when omitted. */
+  /**
+   * The runtime asked for (ECHOBASE_RUNTIME when omitted). An environment keeps the runtime it
+   * was first set up with: asking for the other one is refused (env-runtime.ts).
+   */
   runtime?: RuntimeName;
   root?: string;
 }
@@ -28,7 +32,10 @@ export interface DurableOptions {
 async function context(
   options: DurableOptions,
 ): Promise<{ ctx: NativeContext; runtime: RuntimeName }> {
-  const runtime = options.runtime ?? (await selectRuntime(process.env.ECHOBASE_RUNTIME));
+  const runtime = await environmentRuntime(options.env, {
+    ...(options.root !== undefined ? { root: options.root } : {}),
+    override: options.runtime ?? process.env.ECHOBASE_RUNTIME,
+  });
   return {
     runtime,
     ctx: {
@@ -68,9 +75,11 @@ export async function setupDurable(
 ): Promise<SetupResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
   ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
-  const result = await withEnvLock(ctx, () =>
-    runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx),
-  );
+  const result = await withEnvLock(ctx, async () => {
+    const done = await (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx));
+    await recordRuntime(ctx.env, runtime, options.root);
+    return done;
+  });
   return { ...result, runtime };
 }
 
@@ -81,11 +90,13 @@ export async function teardownDurable(
   ctx.report.line(
     `durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`,
   );
-  const result = await withEnvLock(ctx, () =>
-    runtime === 'docker'
+  const result = await withEnvLock(ctx, async () => {
+    const done = await (runtime === 'docker'
       ? dockerTeardown(ctx, options.volumes)
-      : nativeTeardown(ctx, options.volumes),
-  );
+      : nativeTeardown(ctx, options.volumes));
+    if (options.volumes) await forgetRuntime(ctx.env, options.root);
+    return done;
+  });
   return { ...result, runtime };
 }
 

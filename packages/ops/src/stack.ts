@@ -1,4 +1,5 @@
 import { dockerStackDown, dockerStackStatus, dockerStackUp } from './docker/stack.js';
+import { environmentRuntime } from './env-runtime.js';
 import {
   ownRelease as nativeOwnRelease,
   stackDown as nativeStackDown,
@@ -11,12 +12,12 @@ import { repoRoot } from './paths.js';
 import type { Colour, EnvName } from './plan.js';
 import { type Release, readRelease } from './release.js';
 import type { Reporter } from './report.js';
-import { type RuntimeName, selectRuntime } from './runtime.js';
+import type { RuntimeName } from './runtime.js';
 
 /**
- * Colour stacks in whichever runtime this machine uses (docker when an engine answers, else
- * native; ECHOBASE_RUNTIME overrides), chosen once per process. Deploy, the stack commands and
- * status go through here; each runtime keeps the same stack.json and readiness contract.
+ * Colour stacks in the runtime of their environment (recorded at its first durable setup, see
+ * env-runtime.ts), looked up once per process. Deploy, the stack commands and status go
+ * through here; each runtime keeps the same stack.json and readiness contract.
  */
 export {
   readStackInfo,
@@ -27,10 +28,16 @@ export {
   stackPaths,
 } from './native/stack.js';
 
-let chosen: Promise<RuntimeName> | undefined;
-export function stackRuntime(): Promise<RuntimeName> {
-  chosen ??= selectRuntime(process.env.ECHOBASE_RUNTIME);
-  return chosen;
+const chosen = new Map<string, Promise<RuntimeName>>();
+/** The runtime of the environment (its recorded one), looked up once per process. */
+export function stackRuntime(env: EnvName, root = repoRoot()): Promise<RuntimeName> {
+  const key = `${root}\0${env}`;
+  let runtime = chosen.get(key);
+  if (!runtime) {
+    runtime = environmentRuntime(env, { root });
+    chosen.set(key, runtime);
+  }
+  return runtime;
 }
 
 export async function stackStatus(
@@ -38,7 +45,7 @@ export async function stackStatus(
   colour: Colour,
   root = repoRoot(),
 ): Promise<StackStatus> {
-  return (await stackRuntime()) === 'docker'
+  return (await stackRuntime(env, root)) === 'docker'
     ? dockerStackStatus(env, colour, root)
     : nativeStackStatus(env, colour, root);
 }
@@ -50,7 +57,7 @@ export async function stackUp(
   report: Reporter,
   root = repoRoot(),
 ): Promise<StackInfo> {
-  return (await stackRuntime()) === 'docker'
+  return (await stackRuntime(env, root)) === 'docker'
     ? dockerStackUp(env, colour, release, report, root)
     : nativeStackUp(env, colour, release, report, root);
 }
@@ -61,7 +68,7 @@ export async function stackDown(
   report: Reporter,
   root = repoRoot(),
 ): Promise<string[]> {
-  return (await stackRuntime()) === 'docker'
+  return (await stackRuntime(env, root)) === 'docker'
     ? dockerStackDown(env, colour, report, root)
     : nativeStackDown(env, colour, report, root);
 }
@@ -77,7 +84,7 @@ export async function ownRelease(
   colour: Colour,
   root = repoRoot(),
 ): Promise<Release | null> {
-  if ((await stackRuntime()) === 'native') return nativeOwnRelease(env, colour, root);
+  if ((await stackRuntime(env, root)) === 'native') return nativeOwnRelease(env, colour, root);
   const status = await dockerStackStatus(env, colour, root);
   return status.buildId && status.services.some((s) => s.state === 'running')
     ? readRelease(root, status.buildId)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMigrations } from '@echobase/infra/db';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runtimeRecord } from '../src/env-runtime.js';
 import { supervisorPaths } from '../src/native/supervisor.js';
 import { envPaths } from '../src/paths.js';
 import { PORT_PLAN } from '../src/plan.js';
@@ -122,6 +123,21 @@ describe('durable layer (native, ci)', () => {
     const setupLog = await cli(['durable', 'setup', 'ci']);
     for (const value of Object.values(creds))
       expect(`${setupLog.stdout}${setupLog.stderr}`).not.toContain(value);
+  });
+
+  it('keeps the runtime it was set up with, whatever is asked or appears later', async () => {
+    expect(await readFile(runtimeRecord('ci', ROOT), 'utf8')).toBe('native\n');
+    for (const args of [
+      ['durable', 'status', 'ci'],
+      ['durable', 'setup', 'ci'],
+      ['stack', 'status', 'blue', '--env', 'ci'],
+    ]) {
+      const result = await cli(args, { ECHOBASE_RUNTIME: 'docker' });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(expectCleanError(result)).toBe(
+        'echobase: ci runs on native (chosen when it was first set up), not docker; to move it, delete it first: ./durable/teardown.sh ci --volumes',
+      );
+    }
   });
 
   it('changes nothing when run again: same pids, same data', async () => {
