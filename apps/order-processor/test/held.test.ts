@@ -38,6 +38,11 @@ describe('order processor: messages in hand when the database goes away', () => 
     const user = await fixtures.user();
     const proxy = await createDbProxy();
     const proxied = await appPool({ port: proxy.port });
+    await proxy.down();
+    // Queued before the processor polls, so its first receive takes all three: a long poll
+    // already waiting returns as soon as the first of them arrives.
+    const orders = [orderFor(user), orderFor(user), orderFor(user)];
+    await sendOrders(sqs, queues.queueUrl, orders);
     const running = await startInProcess({
       sqs,
       queueUrl: queues.queueUrl,
@@ -46,9 +51,6 @@ describe('order processor: messages in hand when the database goes away', () => 
       pauseMaxBackoffMs: 400,
     });
     try {
-      await proxy.down();
-      const orders = [orderFor(user), orderFor(user), orderFor(user)];
-      await sendOrders(sqs, queues.queueUrl, orders);
       await waitFor('the pause', () => running.processor.status().state === 'paused');
       const receivedAt = Date.now();
       await proxy.up();

@@ -45,9 +45,11 @@ describe('order processor: SIGTERM', () => {
     const lock = await pool.getConnection();
     await lock.query('START TRANSACTION');
     await lock.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [user]);
+    // Queued before the processor polls, so its first receive takes the whole batch: a long
+    // poll already waiting returns as soon as the first message arrives.
+    await sendOrders(sqs, queues.queueUrl, batch);
     const child = await spawnProcessor(queues.queueUrl);
     try {
-      await sendOrders(sqs, queues.queueUrl, batch);
       await waitFor('an order insert waiting on the lock', async () => {
         const [rows] = await pool.query<RowDataPacket[]>(
           "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO orders%' AND INFO LIKE ?",

@@ -255,7 +255,7 @@ export function registerDeployCommands(
 }
 
 /** Runs a log command, its lines formatted onto `out`, until it ends (or Ctrl-C ends it). */
-function follow(
+export function follow(
   command: string,
   args: string[],
   to: { out: NodeJS.WritableStream; format: LogFormat },
@@ -267,9 +267,24 @@ function follow(
       env: { ...process.env, ...env },
     });
     const copied = copyLogLines(child.stdout, to.out, { format: to.format });
+    let interrupted = false;
     child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
-    child.on('close', () => copied.then(resolve, reject));
-    process.once('SIGINT', () => child.kill('SIGTERM'));
+    // Its own stderr (inherited) has said why; a failure is never a silent success.
+    child.on('close', (code, signal) =>
+      copied.then(() => {
+        if (code === 0 || interrupted) resolve();
+        else
+          reject(
+            new OpsError(
+              `${command} ${args.slice(0, 2).join(' ')} failed (${code === null ? signal : `exit ${code}`})`,
+            ),
+          );
+      }, reject),
+    );
+    process.once('SIGINT', () => {
+      interrupted = true;
+      child.kill('SIGTERM');
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { dockerSetup, dockerStatus, dockerTeardown } from './docker/durable.js';
+import { dockerSetup, dockerStatus, dockerTeardown, requireDocker } from './docker/durable.js';
 import { environmentRuntime, forgetRuntime, recordRuntime } from './env-runtime.js';
 import { OpsError } from './errors.js';
 import {
@@ -36,6 +36,7 @@ async function context(
     ...(options.root !== undefined ? { root: options.root } : {}),
     override: options.runtime ?? process.env.ECHOBASE_RUNTIME,
   });
+  if (runtime === 'docker') await requireDocker();
   return {
     runtime,
     ctx: {

@@ -1,3 +1,4 @@
+import { requireDocker } from './docker/durable.js';
 import { dockerStackDown, dockerStackStatus, dockerStackUp } from './docker/stack.js';
 import { environmentRuntime } from './env-runtime.js';
 import {
@@ -34,7 +35,10 @@ export function stackRuntime(env: EnvName, root = repoRoot()): Promise<RuntimeNa
   const key = `${root}\0${env}`;
   let runtime = chosen.get(key);
   if (!runtime) {
-    runtime = environmentRuntime(env, { root });
+    runtime = environmentRuntime(env, { root }).then(async (name) => {
+      if (name === 'docker') await requireDocker();
+      return name;
+    });
     chosen.set(key, runtime);
   }
   return runtime;

@@ -22,12 +22,54 @@ export const execDocker: DockerExec = async (args, env) => {
     });
     return stdout;
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').at(-1);
+    const cause = failureLine((error as { stderr?: string }).stderr ?? '');
     throw new OpsError(
-      `docker ${args.slice(0, 4).join(' ')} failed: ${stderr ?? (error as Error).message}`,
+      `docker ${args.slice(0, 4).join(' ')} failed: ${cause ?? (error as Error).message}`,
     );
   }
 };
+
+/**
+ * The line of a failed docker command's stderr that says why: the last one, leaving out the
+ * docker client's closing pointers to its help ("Run 'docker --help' for more information",
+ * "See 'docker --help'."), which follow the cause, never replace it.
+ */
+export function failureLine(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(Run|See) 'docker\b.*--help'/.test(line))
+    .at(-1);
+}
+
+let ready: Promise<void> | undefined;
+
+/**
+ * Before the first docker command of a process: an engine that answers and the compose v2
+ * plugin (`docker compose`), each refusal naming what is missing and the fix.
+ */
+export function requireDocker(docker: DockerExec = execDocker): Promise<void> {
+  ready ??= (async () => {
+    try {
+      await docker(['info', '--format', '{{.ServerVersion}}'], {});
+    } catch (error) {
+      throw new OpsError(
+        `this environment runs on docker, but no Docker engine answers (${(error as Error).message}); start it (sudo systemctl start docker, or dockerd)`,
+      );
+    }
+    try {
+      await docker(['compose', 'version'], {});
+    } catch (error) {
+      throw new OpsError(
+        `this environment runs on docker, but \`docker compose\` does not work (${(error as Error).message}); install Docker's compose v2 plugin`,
+      );
+    }
+  })();
+  ready.catch(() => {
+    ready = undefined;
+  });
+  return ready;
+}
 
 /**
  * Compose interpolates every variable for every command, so `ps`, `down` and `logs` need the
