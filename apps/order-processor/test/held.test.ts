@@ -38,11 +38,6 @@ describe('order processor: messages in hand when the database goes away', () => 
     const user = await fixtures.user();
     const proxy = await createDbProxy();
     const proxied = await appPool({ port: proxy.port });
-    await proxy.down();
-    // Queued before the processor polls, so its first receive takes all three: a long poll
-    // already waiting returns as soon as the first of them arrives.
-    const orders = [orderFor(user), orderFor(user), orderFor(user)];
-    await sendOrders(sqs, queues.queueUrl, orders);
     const running = await startInProcess({
       sqs,
       queueUrl: queues.queueUrl,
@@ -51,6 +46,9 @@ describe('order processor: messages in hand when the database goes away', () => 
       pauseMaxBackoffMs: 400,
     });
     try {
+      await proxy.down();
+      const orders = [orderFor(user), orderFor(user), orderFor(user)];
+      await sendOrders(sqs, queues.queueUrl, orders);
       await waitFor('the pause', () => running.processor.status().state === 'paused');
       const receivedAt = Date.now();
       await proxy.up();
@@ -61,12 +59,17 @@ describe('order processor: messages in hand when the database goes away', () => 
       );
       // Well inside the 30 s the messages would otherwise have stayed invisible.
       expect(Date.now() - receivedAt).toBeLessThan(30_000);
-      expect(running.lines.filter((l) => l.msg === 'held messages released')).toEqual([
-        expect.objectContaining({ count: 3 }),
-      ]);
+      // The queue may hand the three over in one batch or several (a waiting long poll returns
+      // with the first message that arrives): whatever was in hand was held, then released once.
+      const released = running.lines.filter((l) => l.msg === 'held messages released');
+      expect(released).toHaveLength(1);
+      const held = Number(released[0]?.count);
+      expect(held).toBeGreaterThanOrEqual(1);
       const recorded = running.lines.filter((l) => l.msg === 'order recorded');
       expect(recorded).toHaveLength(3);
-      for (const line of recorded) expect(line.receiveCount).toBe(2);
+      // A held message is received a second time after its release; the rest only once.
+      expect(recorded.filter((l) => l.receiveCount === 2)).toHaveLength(held);
+      expect(recorded.filter((l) => l.receiveCount === 1)).toHaveLength(3 - held);
     } finally {
       await running.close();
       await proxied.end();
