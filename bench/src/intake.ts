@@ -24,6 +24,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const API_PORT = 3295;
+const WARM_UP_SECONDS = 5;
 
 await ensureDurable();
 const sqs = sqsClient();
@@ -31,10 +32,12 @@ const signer = await orderSigner();
 const bareQueues = await freshQueues(sqs, 'bare');
 const apiQueues = await freshQueues(sqs, 'api');
 
-async function bareLoop(): Promise<{ perSecond: number; sent: number; errors: number }> {
+async function bareLoop(
+  forSeconds = seconds,
+): Promise<{ perSecond: number; sent: number; errors: number }> {
   let sent = 0;
   let errors = 0;
-  const until = Date.now() + seconds * 1000;
+  const until = Date.now() + forSeconds * 1000;
   const worker = async () => {
     while (Date.now() < until) {
       // Encoded and signed, as the API does for every order.
@@ -91,6 +94,9 @@ async function apiLoad(): Promise<{
 
 try {
   print([`order intake: ${connections} concurrent senders for ${seconds} s each`]);
+  // Unmeasured: a freshly started endpoint (a JVM) is slower until its code is compiled, which
+  // would flatter the ratio of whichever side runs second.
+  await bareLoop(WARM_UP_SECONDS);
   const bare = await bareLoop();
   print([
     `  bare SDK SendMessage loop: ${bare.perSecond.toFixed(0)} messages/s (${bare.errors} errors)`,
