@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import type { EnvPaths, toolPaths } from '../paths.js';
 import { LOOPBACK } from '../plan.js';
-import { type NativeService, supervisedService } from './service.js';
+import { emulatorBasics, type NativeService, supervisedService } from './service.js';
 import type { Supervisor } from './supervisor.js';
 
 /**
@@ -33,12 +32,7 @@ export function elasticmqService(
   return supervisedService(sup, {
     service: 'sqs',
     ports: [port],
-    async create() {
-      await mkdir(paths.dir, { recursive: true });
-    },
-    async prepare() {
-      await mkdir(paths.dir, { recursive: true });
-    },
+    ...emulatorBasics(paths.dir, url, answers),
     program: {
       name: 'sqs',
       command: [
@@ -64,10 +58,5 @@ export function elasticmqService(
     },
     log: paths.log,
     answers,
-    async health() {
-      return (await answers())
-        ? { healthy: true, detail: 'answering' }
-        : { healthy: false, detail: `no answer from ${url}` };
-    },
   });
 }

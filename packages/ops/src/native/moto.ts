@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import type { EnvPaths } from '../paths.js';
 import { LOOPBACK } from '../plan.js';
-import { type NativeService, supervisedService } from './service.js';
+import { emulatorBasics, type NativeService, supervisedService } from './service.js';
 import type { Supervisor } from './supervisor.js';
 
 /**
@@ -29,12 +28,7 @@ export function motoService(
   return supervisedService(sup, {
     service: 'aws',
     ports: [port],
-    async create() {
-      await mkdir(paths.dir, { recursive: true });
-    },
-    async prepare() {
-      await mkdir(paths.dir, { recursive: true });
-    },
+    ...emulatorBasics(paths.dir, url, answers),
     program: {
       name: 'aws',
       command: [motoServer, '-H', LOOPBACK, '-p', String(port)],
@@ -46,10 +40,5 @@ export function motoService(
     log: paths.log,
     unsupervised: { pidFile: paths.pid, command: 'moto_server' },
     answers,
-    async health() {
-      return (await answers())
-        ? { healthy: true, detail: 'answering' }
-        : { healthy: false, detail: `no answer from ${url}` };
-    },
   });
 }

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { OpsError } from '../errors.js';
 import type { DurableService } from '../plan.js';
 import { livePid, stopPid, tail, waitFor } from '../process.js';
@@ -120,5 +121,28 @@ export function supervisedService(sup: Supervisor, def: SupervisedDefinition): N
     },
 
     health: () => def.health(),
+  };
+}
+
+/**
+ * The parts of an emulator's definition that are the same for every one: a state folder made
+ * before each start, and health as "it answers" at `url`.
+ */
+export function emulatorBasics(
+  dir: string,
+  url: string,
+  answers: () => Promise<boolean>,
+): Pick<SupervisedDefinition, 'create' | 'prepare' | 'health'> {
+  const makeDir = async () => {
+    await mkdir(dir, { recursive: true });
+  };
+  return {
+    create: makeDir,
+    prepare: makeDir,
+    async health() {
+      return (await answers())
+        ? { healthy: true, detail: 'answering' }
+        : { healthy: false, detail: `no answer from ${url}` };
+    },
   };
 }
