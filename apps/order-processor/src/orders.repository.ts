@@ -231,6 +231,21 @@ export function createOrdersRepository(pool: Pool) {
         }));
       });
     },
+
+    /**
+     * Gives back the attempt claimStale counted for orders whose message could not be sent
+     * (the queue gone or the endpoint down): only a message that reached the queue uses one of
+     * the MAX_REPUBLISHES. Their republished_at stays, so they wait the threshold again.
+     */
+    async returnAttempts(orderIds: readonly string[]): Promise<void> {
+      if (orderIds.length === 0) return;
+      await pool.query({
+        sql: `UPDATE orders SET republish_count = republish_count - 1
+               WHERE id IN (?) AND status = 'queued' AND republish_count > 0`,
+        values: [orderIds],
+        timeout: WRITE_TIMEOUT_MS,
+      });
+    },
   };
 }
 

@@ -88,6 +88,7 @@ function setup(repository: Partial<OrdersRepository>) {
         ),
       recordOrder: async () => 'recorded',
       claimStale: async () => [],
+      returnAttempts: async () => undefined,
       ...repository,
     },
     pauseInitialBackoffMs: 10,

@@ -24,11 +24,15 @@ function setup(orders: StaleOrder[], answer: (entries: { Id: string }[]) => unkn
     },
   } as unknown as SQSClient;
   const claims: unknown[][] = [];
+  const returned: string[][] = [];
   const deps = {
     repository: {
       claimStale: async (...args: unknown[]) => {
         claims.push(args);
         return orders;
+      },
+      returnAttempts: async (ids: readonly string[]) => {
+        if (ids.length > 0) returned.push([...ids]);
       },
     },
     sqs,
@@ -41,7 +45,7 @@ function setup(orders: StaleOrder[], answer: (entries: { Id: string }[]) => unkn
       destination: { write: (s: string) => lines.push(JSON.parse(s)) },
     }),
   };
-  return { deps, lines, sent, claims };
+  return { deps, lines, sent, claims, returned };
 }
 
 describe('republishStale', () => {
@@ -91,6 +95,32 @@ describe('republishStale', () => {
         orders: 1,
       }),
     ]);
+  });
+});
+
+describe('republishStale, when a send does not reach the queue', () => {
+  it('gives the attempt back, so an endpoint away for long never strands the order', async () => {
+    const orders = Array.from({ length: 12 }, () => stale());
+    const ids = orders.map((o) => o.order.orderId);
+    const down = setup(orders, () => {
+      throw new Error('QueueDoesNotExist');
+    });
+    expect(await republishStale(down.deps)).toBe(0);
+    expect(down.returned).toEqual([ids.slice(0, 10), ids.slice(10)]);
+
+    // Only the entries the queue refused; the ones it took keep their attempt.
+    const partly = setup(orders.slice(0, 3), () => ({
+      Successful: [{ Id: '0' }, { Id: '2' }],
+      Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+    }));
+    expect(await republishStale(partly.deps)).toBe(2);
+    expect(partly.returned).toEqual([[ids[1]]]);
+
+    const fine = setup(orders.slice(0, 3), (entries) => ({
+      Successful: entries.map((e) => ({ Id: e.Id })),
+    }));
+    await republishStale(fine.deps);
+    expect(fine.returned).toEqual([]);
   });
 });
 

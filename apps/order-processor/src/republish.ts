@@ -22,7 +22,7 @@ import type { OrdersRepository, StaleOrder } from './orders.repository.js';
  * in one threshold, and any colour's processor completes any order (one database).
  */
 export interface RepublishDeps {
-  repository: Pick<OrdersRepository, 'claimStale'>;
+  repository: Pick<OrdersRepository, 'claimStale' | 'returnAttempts'>;
   sqs: SQSClient;
   queueUrl: string;
   signer: OrderSigner;
@@ -87,13 +87,26 @@ export async function republishStale(deps: RepublishDeps): Promise<number> {
         'order still queued: message re-published',
       );
     }
+    const unsent: string[] = [];
+    if (out === undefined)
+      for (const entry of entries)
+        unsent.push((chunk[Number(entry.Id)] as StaleOrder).order.orderId);
     for (const failed of out?.Failed ?? []) {
       const { order } = chunk[Number(failed.Id)] as StaleOrder;
+      unsent.push(order.orderId);
       deps.logger.warn(
         { orderId: order.orderId, code: failed.Code },
         'cannot re-publish a queued order now; tried again after the threshold',
       );
     }
+    // A send that never reached the queue does not use up one of the order's attempts: an
+    // endpoint that is away for longer than MAX_REPUBLISHES thresholds must not strand it.
+    await deps.repository.returnAttempts(unsent).catch((error: unknown) => {
+      deps.logger.warn(
+        { code: failureCode(error), orders: unsent.length },
+        'cannot give back the attempts of unsent orders',
+      );
+    });
   }
   return sent;
 }
