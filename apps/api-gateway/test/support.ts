@@ -13,7 +13,7 @@ import { createHttpServer } from '../src/http/server.js';
 
 /**
  * Integration tests run the API in this process against the real native ci durable layer
- * (MariaDB + moto); the helpers they share with other workspaces are in @echobase/test-kit.
+ * (MariaDB, moto, ElasticMQ); the helpers they share with other workspaces are in @echobase/test-kit.
  */
 
 /** The key the API signs sessions with, from Secrets Manager. */
@@ -31,7 +31,7 @@ export interface Harness {
 }
 
 /**
- * The API in this process, with real MariaDB and moto, on an ephemeral port, served by the
+ * The API in this process, with real MariaDB, moto and ElasticMQ, on an ephemeral port, served by the
  * same HTTP server factory as production.
  */
 export async function startApi(overrides: Partial<AppDeps> = {}): Promise<Harness> {

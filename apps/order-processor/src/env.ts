@@ -19,7 +19,7 @@ const schema = z.object({
     .default(60_000),
   /**
    * Recreate the queue and its DLQ when they vanish: for an emulator that keeps queues in
-   * memory (moto). Off by default: on AWS queues do not vanish, and the processor's role then
+   * memory (ElasticMQ here). Off by default: on AWS queues do not vanish, and the processor's role then
    * needs no right to create them.
    */
   ORDERS_QUEUE_RECREATE: z

@@ -9,8 +9,8 @@ import { failureCode } from './failures.js';
 import type { OrdersRepository, StaleOrder } from './orders.repository.js';
 
 /**
- * Orders the API recorded as `queued` whose message never arrived (the queue lost it: moto keeps
- * queues in memory; or the send failed after the row was written) are re-published from their
+ * Orders the API recorded as `queued` whose message never arrived (the queue lost it: the local
+ * SQS endpoint keeps queues in memory; or the send failed after the row was written) are re-published from their
  * rows, signed, to this processor's own queue, and then consumed like any other. The order id
  * makes a re-published order idempotent: if the first message was only late, the second changes
  * nothing.

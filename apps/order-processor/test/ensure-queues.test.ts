@@ -10,7 +10,7 @@ import { durableEnv } from '@echobase/test-kit/env';
 import { sqsClient } from '@echobase/test-kit/queue';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** The docker stack's one-shot `queues` service, run as the image runs it, against moto. */
+/** The docker stack's one-shot `queues` service, run as the image runs it, against ElasticMQ. */
 const ENTRY = fileURLToPath(new URL('../dist/ensure-queues.js', import.meta.url));
 
 /** With only the given environment (and PATH), as the image's entry runs. */

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess } from './support.js';
 
 /**
- * An order the API accepted and recorded as queued whose message vanished (moto keeps queues in
- * memory; a restart loses them): re-published from its row once it has been queued too long.
+ * An order the API accepted and recorded as queued whose message vanished (the local SQS endpoint
+ * keeps queues in memory; a restart loses them): re-published from its row once it has been queued too long.
  */
 let pool: Pool;
 let sqs: SQSClient;
@@ -106,7 +106,7 @@ describe('order processor: orders whose message was lost', () => {
         ensureQueuePair(sqs, { ...queuePairNames(queues.queueUrl), visibilityTimeoutSeconds: 2 }),
     });
     try {
-      // What a restart of moto does: the queue and its DLQ are gone, the rows are not.
+      // What a restart of the SQS endpoint does: the queue and its DLQ are gone, the rows are not.
       await deleteQueues(sqs, queues);
       const lost = orderFor(user, undefined, 1);
       await insertQueued(pool, lost);

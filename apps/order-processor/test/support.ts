@@ -7,8 +7,8 @@ import { createHealthServer } from '../src/health.js';
 import { createProcessor, type Processor, type ProcessorDeps } from '../src/processor.js';
 
 /**
- * Integration tests run the processor against the real native ci durable layer (MariaDB +
- * moto); every test makes its own queues, users and products (@echobase/test-kit) and removes
+ * Integration tests run the processor against the real native ci durable layer (MariaDB,
+ * moto, ElasticMQ); every test makes its own queues, users and products (@echobase/test-kit) and removes
  * them afterwards.
  */
 export interface InProcess {
@@ -18,7 +18,7 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-/** The processor and its health server in this process, against real MariaDB and moto. */
+/** The processor and its health server in this process, against real MariaDB and ElasticMQ. */
 export async function startInProcess(
   deps: Pick<ProcessorDeps, 'sqs' | 'queueUrl' | 'pool'> & Partial<ProcessorDeps>,
 ): Promise<InProcess> {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The whole order path on the built apps, each its own process as a colour stack runs them:
- * API gateway → SQS (moto) → order processor → MariaDB (the real ci durable layer).
+ * API gateway → SQS (ElasticMQ) → order processor → MariaDB (the real ci durable layer).
  */
 type Api = Started & { url: string };
 type Processor = Started & { healthPort: number };

@@ -4,7 +4,7 @@ import { emulatorBasics, type NativeService, supervisedService } from './service
 import type { Supervisor } from './supervisor.js';
 
 /**
- * moto's server mode as the AWS endpoint (Secrets Manager, KMS, SQS), from the project's own
+ * moto's server mode as the AWS endpoint of Secrets Manager and KMS, from the project's own
  * venv (scripts/install-deps.sh). It keeps its state in memory: after a restart the setup
  * re-seeds the secrets from the environment's credentials file.
  */
