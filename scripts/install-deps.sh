@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(mariadb-server mariadb-client nginx libnginx-mod-http-lua prometheus supervisor
-  openjdk-17-jre-headless maven chromium docker-compose shellcheck)
+  openjdk-17-jre-headless maven curl chromium docker-compose shellcheck)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -49,10 +49,12 @@ fi
 
 # ElasticMQ: Maven resolves the pinned server and its dependencies (through the machine's own
 # Maven settings) into a folder the supervisor runs with Java. One start recorded as a class-data
-# archive (-XX:ArchiveClassesAtExit) makes every later start about half as long.
+# archive (-XX:ArchiveClassesAtExit, with every SQS call the project makes) makes every later
+# start about half as long. Either file changing installs afresh.
 emq="$root/.echobase/tools/elasticmq"
 pom="$root/packages/ops/native/elasticmq/pom.xml"
-if ! cmp -s "$pom" "$emq/.installed-pom.xml" 2>/dev/null; then
+recorder="$root/packages/ops/native/elasticmq/record-archive.sh"
+if ! cat "$pom" "$recorder" | cmp -s - "$emq/.installed" 2>/dev/null; then
   echo "install-deps: installing ElasticMQ into $emq (pinned in packages/ops/native/elasticmq/pom.xml)"
   rm -rf "$emq"
   mkdir -p "$emq"
@@ -61,26 +63,11 @@ if ! cmp -s "$pom" "$emq/.installed-pom.xml" 2>/dev/null; then
     grep -m 5 ERROR "$emq/maven.log" >&2 || tail -n 5 "$emq/maven.log" >&2
     exit 1
   fi
-  conf="$emq/archive.conf"
-  printf '%s\n' 'include classpath("application.conf")' \
-    'rest-sqs { enabled = true, bind-port = 0, bind-hostname = "127.0.0.1" }' \
-    'rest-stats { enabled = false }' >"$conf"
-  java -XX:ArchiveClassesAtExit="$emq/elasticmq.jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-    -Dconfig.file="$conf" -cp "$emq/lib/*" \
-    org.elasticmq.server.Main >"$emq/archive.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    grep -q 'ElasticMQ server .* started' "$emq/archive.log" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || true
-  if [[ ! -s $emq/elasticmq.jsa ]]; then
+  if ! "$recorder" "$emq" "$emq/elasticmq.jsa"; then
     echo "install-deps: ElasticMQ did not start once to record its class archive; see $emq/archive.log" >&2
     exit 1
   fi
-  cp "$pom" "$emq/.installed-pom.xml"
+  cat "$pom" "$recorder" >"$emq/.installed"
 fi
 
 echo "install-deps: all dependencies present"
