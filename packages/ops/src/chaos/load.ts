@@ -6,11 +6,15 @@ import { type Answer, type Session, send } from '@echobase/test-kit/http';
 import { LOOPBACK } from '../plan.js';
 
 /**
- * The traffic a chaos run keeps up while it breaks things: keep-alive readers and order
- * writers on the production listener, one request at a time each, no client retries for reads.
- * A writer whose order was not accepted retries the SAME order with the SAME Idempotency-Key
- * (as a real client should) until it is accepted, so every order a writer meant to place has
- * exactly one id, and the database can be held to that list exactly.
+ * The traffic a chaos run keeps up while it breaks things: reads and orders on the production
+ * listener at a steady rate, over keep-alive connections. The load is open: a request is sent
+ * when it is due, whether or not earlier ones have been answered, as real users' requests
+ * arrive. (A fixed set of clients that each wait for their answer would send almost nothing
+ * while a service is down and hide the failures, and with no pause between requests it would
+ * saturate the machine and measure the load generator instead of the restart.) Reads are never
+ * retried. An order whose request failed is retried with the SAME Idempotency-Key and body
+ * (as a real client should) until accepted, so every order placed has exactly one id and the
+ * database can be held to that list exactly.
  */
 
 export interface Outcome {
@@ -21,6 +25,20 @@ export interface Outcome {
   status: number;
   /** Short reason for a failure: the error code or the start of the body. */
   reason?: string;
+}
+
+export interface LoadOptions {
+  port: number;
+  /** Sessions the reads and the orders are spread over, round-robin. */
+  readers: Session[];
+  writers: Session[];
+  productIds: number[];
+  /** Reads (GET products / GET orders, alternately) per second. */
+  readsPerSecond: number;
+  /** New orders per second (retries of a failed order come on top). */
+  ordersPerSecond: number;
+  /** Requests allowed under way at once; past it a due request is counted as failed, unsent. */
+  maxInFlight?: number;
 }
 
 export interface Load {
@@ -35,28 +53,25 @@ export interface Load {
   label(name: string): void;
   /** Milliseconds since the load started. */
   now(): number;
-  /** Stops the readers at once; writers finish (accept) the order in hand first. */
+  /** Stops sending new requests; orders in hand are retried until accepted first. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-export function startLoad(options: {
-  port: number;
-  readers: Session[];
-  writers: Session[];
-  productIds: number[];
-}): Load {
+const TICK_MS = 5;
+
+export function startLoad(options: LoadOptions): Load {
   const started = performance.now();
   const now = () => Math.round(performance.now() - started);
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.readers.length + options.writers.length,
-  });
+  const maxInFlight = options.maxInFlight ?? 256;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const outcomes: Outcome[] = [];
   const accepted = new Map<string, string>();
   const requestIds = new Map<string, string>();
+  const tasks = new Set<Promise<void>>();
   let label = 'warm-up';
   let running = true;
   let pendingOrders = 0;
+  let inFlight = 0;
   const record = (kind: Outcome['kind'], answer: Answer | Error) => {
     if (answer instanceof Error) {
       const code = (answer as NodeJS.ErrnoException).code ?? answer.message;
@@ -67,52 +82,79 @@ export function startLoad(options: {
       outcomes.push({ at: now(), kind, status: answer.status });
     }
   };
-  const attempt = (p: Promise<Answer>) => p.catch((error: Error) => error);
   const target = { host: LOOPBACK, port: options.port, timeoutMs: 10_000 };
-
-  const reader = async (session: Session) => {
-    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
-    for (let i = 0; running; i++) {
-      const path = i % 2 === 0 ? '/api/v1/products' : '/api/v1/orders';
-      record('read', await attempt(send(agent, target, 'GET', path, headers)));
+  /** Sends one request, or records it as failed unsent when too many are under way. */
+  const attempt = async (
+    kind: Outcome['kind'],
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<Answer | Error> => {
+    if (inFlight >= maxInFlight) {
+      const error = Object.assign(new Error('unsent'), { code: 'CLIENT_BACKLOG' });
+      record(kind, error);
+      return error;
     }
+    inFlight++;
+    const answer = await send(agent, target, method, path, headers, body).catch(
+      (error: Error) => error,
+    );
+    inFlight--;
+    record(kind, answer);
+    return answer;
   };
-  const writer = async (session: Session, w: number) => {
-    for (let i = 0; running; i++) {
-      const orderLabel = label;
-      const key = randomUUID();
-      const productId = options.productIds[(i + w) % options.productIds.length] as number;
-      const headers = {
-        cookie: session.cookie,
-        'x-csrf-token': session.csrfToken,
-        'content-type': 'application/json',
-        'idempotency-key': key,
-      };
-      const body = JSON.stringify({ productId, quantity: 1 + (i % 3) });
-      pendingOrders++;
-      // Until accepted: the same key and body each time, so a retry is the same order.
-      for (let tries = 0; ; tries++) {
-        const answer = await attempt(send(agent, target, 'POST', '/api/v1/orders', headers, body));
-        record('order', answer);
-        // 202 accepted; 200 is the same order replayed (its first 202 was lost on the way).
-        if (!(answer instanceof Error) && (answer.status === 202 || answer.status === 200)) {
-          const { orderId } = JSON.parse(answer.body) as { orderId: string };
-          accepted.set(orderId, orderLabel);
-          requestIds.set(orderId, String(answer.headers['x-request-id'] ?? ''));
-          break;
-        }
-        // Refused for good (4xx but 429): counted as a failed request, and never retried.
-        if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 429) break;
-        await sleep(Math.min(1000, 50 * 2 ** Math.min(tries, 5)));
+  const track = (task: Promise<void>) => {
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+  };
+
+  const read = async (n: number) => {
+    const session = options.readers[n % options.readers.length] as Session;
+    const path = n % 2 === 0 ? '/api/v1/products' : '/api/v1/orders';
+    await attempt('read', 'GET', path, {
+      cookie: session.cookie,
+      'x-csrf-token': session.csrfToken,
+    });
+  };
+  const order = async (n: number) => {
+    const orderLabel = label;
+    const session = options.writers[n % options.writers.length] as Session;
+    const productId = options.productIds[n % options.productIds.length] as number;
+    const headers = {
+      cookie: session.cookie,
+      'x-csrf-token': session.csrfToken,
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+    };
+    const body = JSON.stringify({ productId, quantity: 1 + (n % 3) });
+    pendingOrders++;
+    // Until accepted: the same key and body each time, so a retry is the same order.
+    for (let tries = 0; ; tries++) {
+      const answer = await attempt('order', 'POST', '/api/v1/orders', headers, body);
+      // 202 accepted; 200 is the same order replayed (its first 202 was lost on the way).
+      if (!(answer instanceof Error) && (answer.status === 202 || answer.status === 200)) {
+        const { orderId } = JSON.parse(answer.body) as { orderId: string };
+        accepted.set(orderId, orderLabel);
+        requestIds.set(orderId, String(answer.headers['x-request-id'] ?? ''));
+        break;
       }
-      pendingOrders--;
+      // Refused for good (4xx but 429): counted as a failed request, and never retried.
+      if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 429) break;
+      await sleep(Math.min(1000, 50 * 2 ** Math.min(tries, 5)));
     }
+    pendingOrders--;
   };
 
-  const workers = [
-    ...options.readers.map((s) => reader(s)),
-    ...options.writers.map((s, w) => writer(s, w)),
-  ];
+  // Open loop: every tick sends what has fallen due since the start at the configured rates.
+  let reads = 0;
+  let orders = 0;
+  const schedule = setInterval(() => {
+    const elapsed = (performance.now() - started) / 1000;
+    for (; reads < Math.floor(elapsed * options.readsPerSecond); reads++) track(read(reads));
+    for (; orders < Math.floor(elapsed * options.ordersPerSecond); orders++) track(order(orders));
+  }, TICK_MS);
+
   return {
     outcomes,
     accepted,
@@ -123,6 +165,7 @@ export function startLoad(options: {
     },
     now,
     async stop({ timeoutMs = 120_000 } = {}) {
+      if (running) clearInterval(schedule);
       running = false;
       const giveUp = new AbortController();
       const timeout = sleep(timeoutMs, undefined, { signal: giveUp.signal }).then(() => {
@@ -131,7 +174,7 @@ export function startLoad(options: {
         );
       });
       try {
-        await Promise.race([Promise.all(workers), timeout]);
+        await Promise.race([Promise.all([...tasks]), timeout]);
       } finally {
         giveUp.abort();
         timeout.catch(() => undefined);

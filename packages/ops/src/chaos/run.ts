@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
 import { type Session, signUp } from '@echobase/test-kit/http';
@@ -30,8 +31,12 @@ export interface ChaosOptions {
   repeats?: number;
   /** Also run every fault with a switch of production to the other colour right after it. */
   withSwitch?: boolean;
+  /** Sessions the reads and the orders are spread over. */
   readers?: number;
   writers?: number;
+  /** The steady load: reads and new orders per second (see chaos/load.ts). */
+  readsPerSecond?: number;
+  ordersPerSecond?: number;
   /** Run this release on both colours instead of building the checkout. */
   build?: string;
   /** How long to wait for every accepted order to be completed at the end. */
@@ -67,7 +72,16 @@ export interface FaultRun {
 
 export interface ChaosResult {
   env: EnvName;
-  settings: { repeats: number; readers: number; writers: number; withSwitch: boolean };
+  settings: {
+    repeats: number;
+    readers: number;
+    writers: number;
+    readsPerSecond: number;
+    ordersPerSecond: number;
+    withSwitch: boolean;
+  };
+  /** What the load was while faults were injected: requests sent and the machine's CPU use. */
+  load: { seconds: number; readsPerSecond: number; ordersPerSecond: number; cpuPercent: number };
   runs: FaultRun[];
   /** Failed requests before the first fault: there should be none. */
   failedBeforeFaults: FailedRequest[];
@@ -89,6 +103,31 @@ const RECOVERY_LIMIT_MS = 60_000;
 const SETTLED_SECONDS = 6;
 /** A request under way when the service came back can still fail: 1 s of grace. */
 const GRACE_MS = 1000;
+
+/**
+ * The default load: steady traffic that leaves the machine room to restart a process. On the
+ * two-core machines this project is measured on, 100 reads and 25 orders a second keep the
+ * whole machine 70–90% busy (the load generator included); half of that is about 40%.
+ */
+export const DEFAULT_READS_PER_SECOND = 50;
+export const DEFAULT_ORDERS_PER_SECOND = 12;
+
+/** The machine's busy and total CPU time so far (all cores), for the load's CPU figure. */
+function cpuBusy(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.irq + times.idle;
+    busy += all - times.idle;
+    total += all;
+  }
+  return { busy, total };
+}
+
+function busyPercent(from: { busy: number; total: number }, to: typeof from): number {
+  const total = to.total - from.total;
+  return total > 0 ? Math.round(((to.busy - from.busy) / total) * 100) : 0;
+}
 
 const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -166,15 +205,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const catalogue = (await (
     await fetch(`http://${LOOPBACK}:${port}/api/v1/products?pageSize=100`)
   ).json()) as { items: { id: number }[] };
+  const readsPerSecond = options.readsPerSecond ?? DEFAULT_READS_PER_SECOND;
+  const ordersPerSecond = options.ordersPerSecond ?? DEFAULT_ORDERS_PER_SECOND;
   const load = startLoad({
     port,
     readers,
     writers,
     productIds: catalogue.items.map((p) => p.id),
+    readsPerSecond,
+    ordersPerSecond,
   });
   await sleep(1000);
 
   const firstKillAt = load.now();
+  const cpuAtFirstKill = cpuBusy();
+  let lastFaultEnd = firstKillAt;
+  let cpuAtLastFault = cpuAtFirstKill;
   const runs: Omit<FaultRun, 'orders' | 'lostOrders'>[] = [];
   const labels: string[] = [];
   try {
@@ -197,17 +243,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           );
           const killedAt = load.now();
           await kill(pid);
+          // The probe starts with the kill, not after the switch: it measures the restart.
+          const back = waitFor(`${fault} to answer again`, () => recovered(fault, ctx), {
+            timeoutMs: RECOVERY_LIMIT_MS,
+            intervalMs: 20,
+          }).then(
+            () => load.now(),
+            () => null, // never came back: recorded as null below
+          );
           if (switched) await switchColour(env, other(active));
-          let backAt: number | null = null;
-          try {
-            await waitFor(`${fault} to answer again`, () => recovered(fault, ctx), {
-              timeoutMs: RECOVERY_LIMIT_MS,
-              intervalMs: 20,
-            });
-            backAt = load.now();
-          } catch {
-            // never came back: recorded as null below
-          }
+          const backAt = await back;
           let readyAt: number | null = null;
           try {
             await waitFor('every service to be ready', () => allReady(env), {
@@ -244,6 +289,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           report.line(
             `  ${label.padEnd(22)} back in ${backAt === null ? 'never' : `${seconds(backAt - killedAt)} s`}, ${failures.length} failed requests`,
           );
+          lastFaultEnd = load.now();
+          cpuAtLastFault = cpuBusy();
           if (readyAt === null)
             throw new OpsError(`chaos: the stacks did not recover after ${label}`);
         }
@@ -253,6 +300,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     load.label('settle');
     await load.stop();
   }
+  const loadSeconds = (lastFaultEnd - firstKillAt) / 1000;
+  const sentDuring = (kind: 'read' | 'order') =>
+    load.outcomes.filter((o) => o.kind === kind && o.at >= firstKillAt && o.at <= lastFaultEnd)
+      .length;
   // Every accepted order must reach the database exactly once and be completed.
   const userIds = writers.map((w) => w.userId);
   const accepted = load.accepted;
@@ -306,7 +357,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       repeats,
       readers: readers.length,
       writers: writers.length,
+      readsPerSecond,
+      ordersPerSecond,
       withSwitch,
+    },
+    load: {
+      seconds: Math.round(loadSeconds),
+      // Requests answered or failed, retries of orders included.
+      readsPerSecond: Math.round(sentDuring('read') / loadSeconds),
+      ordersPerSecond: Math.round(sentDuring('order') / loadSeconds),
+      cpuPercent: busyPercent(cpuAtFirstKill, cpuAtLastFault),
     },
     runs: full,
     failedBeforeFaults: load.outcomes
