@@ -65,6 +65,14 @@ export interface SupervisedDefinition {
   unsupervised?: { pidFile: string; command: string };
 }
 
+/**
+ * The nice value of the durable layer's processes. Both colours and everything else on the
+ * machine depend on them: under load they get the CPU first, so a restarted one answers again
+ * within its 2 s (an ElasticMQ start needed 2.3–2.8 s at the default priority under the chaos
+ * run's load, 1.7–1.9 s ahead of it; docs/adr/0008). Docker gives them more CPU shares.
+ */
+export const DURABLE_NICENESS = -10;
+
 /** A durable service run by the environment's supervisor. */
 export function supervisedService(sup: Supervisor, def: SupervisedDefinition): NativeService {
   const name = def.program.name;
@@ -93,7 +101,7 @@ export function supervisedService(sup: Supervisor, def: SupervisedDefinition): N
     async start() {
       await sup.ensureRunning();
       await def.prepare?.();
-      await sup.define([def.program]);
+      await sup.define([{ niceness: DURABLE_NICENESS, ...def.program }]);
       await sup.start(name);
       return waitFor(
         `${def.service} to answer`,

@@ -109,6 +109,14 @@ describe('supervisor config', () => {
     expect(paths.dir).toBe(join(dir, '.echobase', 'devlocal', 'supervisor'));
   });
 
+  it('runs a program at its nice value, ahead of others only when it may (root)', () => {
+    const ahead = { ...tricky, command: ['/usr/bin/java', '-jar', 'x.jar'], niceness: -10 };
+    expect(renderProgram(ahead, true)).toContain('command=nice -n -10 /usr/bin/java -jar x.jar\n');
+    expect(renderProgram(ahead, false)).toContain('command=/usr/bin/java -jar x.jar\n');
+    expect(renderProgram({ ...ahead, niceness: 5 }, false)).toContain('command=nice -n 5 /usr');
+    expect(renderProgram({ ...ahead, niceness: undefined }, true)).toContain('command=/usr/bin/');
+  });
+
   it('refuses what it cannot write safely', () => {
     expect(() => renderEnvironment({ A: 'say "hi"' })).toThrow(/double quote/);
     expect(() => renderEnvironment({ 'BAD-NAME': 'x' })).toThrow(/bad environment variable/);

@@ -60,7 +60,15 @@ export interface ProgramSpec {
   stopWaitSecs: number;
   /** Lower starts first and stops last when supervisord itself shuts down. */
   priority: number;
+  /**
+   * The CPU scheduling priority (nice value) it runs at, through nice(1). A negative one (ahead
+   * of other processes) needs root: for any other user the program runs at the default.
+   */
+  niceness?: number;
 }
+
+/** Whether this process may give a program a negative nice value: only root may. */
+const mayRaisePriority = () => process.getuid?.() === 0;
 
 const SAFE_ARG = /^[\w@+=:,./-]+$/;
 
@@ -98,13 +106,17 @@ export function renderEnvironment(env: Readonly<Record<string, string>>): string
     .join(',');
 }
 
-export function renderProgram(spec: ProgramSpec): string {
+export function renderProgram(spec: ProgramSpec, raisePriority = mayRaisePriority()): string {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.name))
     throw new OpsError(`supervisor config: bad program name '${spec.name}'`);
+  const nice =
+    spec.niceness !== undefined && (spec.niceness >= 0 || raisePriority)
+      ? ['nice', '-n', String(spec.niceness)]
+      : [];
   const lines = [
     `; Written by echobase for this environment; changed by the CLI, not by hand.`,
     `[program:${spec.name}]`,
-    `command=${renderCommand(spec.command)}`,
+    `command=${renderCommand([...nice, ...spec.command])}`,
     ...(spec.directory ? [`directory=${literal(checkValue('directory', spec.directory))}`] : []),
     ...(spec.environment && Object.keys(spec.environment).length > 0
       ? [`environment=${renderEnvironment(spec.environment)}`]
