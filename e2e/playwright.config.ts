@@ -18,7 +18,8 @@ export default defineConfig({
   outputDir: 'test-results',
   reporter: [
     ['list'],
-    ['json', { outputFile: '.test-results/test-e2e.json' }],
+    // One report per runtime: ./scripts/test.sh runs the suite in both, and sums both.
+    ['json', { outputFile: `.test-results/test-e2e-${process.env.ECHOBASE_RUNTIME || 'native'}.json` }],
     ['html', { outputFolder: 'playwright-report', open: 'never' }],
   ],
   use: {

@@ -59,7 +59,7 @@ async function builds(): Promise<Record<string, string | null>> {
 /** `echobase deploy …` in the background, as a user starts it, with its progress collected. */
 function startDeploy(args: string[]) {
   const child = spawn('node', [join(ROOT, 'packages/ops/dist/cli.js'), 'deploy', ...args], {
-    env: { ...process.env, ECHOBASE_RUNTIME: 'native' },
+    env: { ...process.env, ECHOBASE_RUNTIME: process.env.ECHOBASE_RUNTIME || 'native' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

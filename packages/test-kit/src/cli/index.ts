@@ -58,12 +58,13 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
 
 /**
  * The built `echobase` CLI, as an operator runs it: stdin is not a terminal, and the runtime
- * is native (no container engine here, and none wanted).
+ * is the one the test run is for (ECHOBASE_RUNTIME, which ./scripts/test.sh sets per half),
+ * native when none is named.
  */
 export function echobase(args: string[], options: RunOptions = {}): Promise<Run> {
   return run(process.execPath, [CLI, ...args], {
     ...options,
-    env: { ECHOBASE_RUNTIME: 'native', ...options.env },
+    env: { ECHOBASE_RUNTIME: process.env.ECHOBASE_RUNTIME || 'native', ...options.env },
   });
 }
 
