@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The three apps' images, one target each: api-gateway, order-processor, frontend. The build
 # context is the repository root, because the apps are npm workspaces that share one lock file
 # and @echobase/infra. docker-compose.yml builds them and tags them by build id:

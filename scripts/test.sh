@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The test command. On a fresh machine it installs what is missing, builds everything, runs
-# lint, typecheck and the unit tests, then sets up the native ci durable layer (MariaDB, moto,
-# nginx) and runs the integration tests against it, then deploys green there and runs the
-# Playwright suite in Chromium against it. The last line sums every test that ran.
-# Usage: ./scripts/test.sh
+# lint, typecheck and the unit tests, then runs the same suites in each runtime on the ci
+# environment:
+#   native: sets up the ci durable layer as processes (MariaDB, moto, ElasticMQ, nginx), runs the
+#           integration tests against it, then deploys green there and runs the Playwright suite
+#           in Chromium against it;
+#   docker: installs and starts a Docker engine when none answers, with every pinned image
+#           (stand-ins built here when no registry answers), runs the README's docker commands
+#           for ci as written, then the integration tests of the deployed pipeline and the
+#           Playwright suite against green, all in containers.
+# ci moves between the runtimes by being deleted (teardown --volumes): it holds test data only.
+# The last line sums every test that ran.
+# Usage: ./scripts/test.sh [--runtime native|docker]    (both, native first, by default)
 set -euo pipefail
 # shellcheck source=scripts/lib/echobase.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
@@ -29,7 +37,72 @@ finish() {
   printf '  %6d s  in all\n' "$SECONDS"
   node scripts/test-summary.mjs
 }
-export TURBO_TELEMETRY_DISABLED=1 ECHOBASE_RUNTIME=native
+export TURBO_TELEMETRY_DISABLED=1
+
+runtimes=(native docker)
+case "${1:-}" in
+  "") ;;
+  --runtime)
+    [[ ${2:-} == native || ${2:-} == docker ]] || {
+      echo "usage: ./scripts/test.sh [--runtime native|docker]" >&2
+      exit 2
+    }
+    runtimes=("$2")
+    ;;
+  *)
+    echo "usage: ./scripts/test.sh [--runtime native|docker]" >&2
+    exit 2
+    ;;
+esac
+
+# ci, set up on the other runtime by an earlier run, is deleted first (its runtime is recorded
+# when it is first set up and every command follows it; see the README).
+ci_on() {
+  export ECHOBASE_RUNTIME=$1
+  local recorded
+  recorded=$(cat .echobase/ci/runtime 2>/dev/null || true)
+  if [[ -n $recorded && $recorded != "$1" ]]; then
+    ECHOBASE_RUNTIME="" ./durable/teardown.sh ci --volumes
+  fi
+}
+
+native_suite() {
+  step "native: the ci durable layer"
+  ci_on native
+  ./durable/setup.sh ci
+  eval "$(echobase durable env ci --export --operator)"
+
+  step "native: integration tests (against the ci durable layer)"
+  npx turbo run test:integration --concurrency=1
+
+  step "native: end-to-end tests (Chromium against green deployed on ci)"
+  npm run test:e2e -w @echobase/e2e
+}
+
+# The integration tests that talk to a deployed colour and the durable layer only through the
+# runtime-neutral CLI and library (the rest drive native processes or stub apps on the colour
+# ports). The e2e suite's setup is a full `echobase deploy` of green in docker.
+docker_suite_files=(test/order-pipeline.test.ts test/dlq.test.ts test/queued-orders.test.ts)
+
+docker_suite() {
+  step "docker: the engine, the compose plugin and the pinned images"
+  ./scripts/install-docker.sh
+
+  step "docker: the README's commands for ci (durable layer, blue by docker compose, switch)"
+  ci_on docker
+  ./durable/setup.sh ci
+  BUILD_ID=$(git rev-parse --short=12 HEAD) \
+    docker compose --env-file durable/.env.ci -f docker-compose.yml -f docker-compose.blue.yml \
+    -p echobase-ci-blue up -d --build --wait
+  echobase switch blue --env ci
+  eval "$(echobase durable env ci --export --operator)"
+
+  step "docker: integration tests of the deployed pipeline (against the ci layer in docker)"
+  npm run test:integration -w @echobase/ops -- "${docker_suite_files[@]}"
+
+  step "docker: end-to-end tests (Chromium against green deployed on ci in docker)"
+  npm run test:e2e -w @echobase/e2e
+}
 
 step "dependencies"
 ./scripts/install-deps.sh
@@ -42,12 +115,6 @@ trap finish EXIT
 step "build, lint, typecheck, unit tests"
 npx turbo run build lint typecheck test
 
-step "the ci durable layer"
-./durable/setup.sh ci
-eval "$(echobase durable env ci --export --operator)"
-
-step "integration tests (against the ci durable layer)"
-npx turbo run test:integration --concurrency=1
-
-step "end-to-end tests (Chromium against green deployed on ci)"
-npm run test:e2e -w @echobase/e2e
+for runtime in "${runtimes[@]}"; do
+  "${runtime}_suite"
+done

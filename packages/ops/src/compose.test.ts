@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -481,6 +481,23 @@ describe('images', () => {
         expect(isPinned(s.image ?? ''), `${path} ${name}: ${s.image}`).toBe(true);
       }
     }
+  });
+
+  it('has a stand-in recipe for every public image the files pin (docker/offline, ADR 0010)', () => {
+    const durable = parse(read('durable/docker-compose.yml')) as ComposeFile;
+    const pinned = [
+      ...Object.values(durable.services).map((s) => s.image ?? ''),
+      read('Dockerfile').match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1] ?? '',
+      read('nginx/Dockerfile').match(/^FROM\s+(\S+)/m)?.[1] ?? '',
+    ].filter((image) => !image.startsWith('echobase/'));
+    expect(pinned).toHaveLength(6);
+    // build.sh: the recipe is the folder named by the repository's last part; debian is the base.
+    const missing = pinned
+      .map((image) => image.split(':')[0]?.split('/').at(-1) ?? '')
+      .filter((name) => name !== 'debian')
+      .filter((name) => !existsSync(`${root}docker/offline/${name}/Dockerfile`));
+    expect(missing).toEqual([]);
+    expect(read('Dockerfile')).not.toMatch(/^# syntax=/m);
   });
 
   it('builds the nginx image from a pinned base', () => {
