@@ -19,7 +19,10 @@ export default defineConfig({
   reporter: [
     ['list'],
     // One report per runtime: ./scripts/test.sh runs the suite in both, and sums both.
-    ['json', { outputFile: `.test-results/test-e2e-${process.env.ECHOBASE_RUNTIME || 'native'}.json` }],
+    [
+      'json',
+      { outputFile: `.test-results/test-e2e-${process.env.ECHOBASE_RUNTIME || 'native'}.json` },
+    ],
     ['html', { outputFolder: 'playwright-report', open: 'never' }],
   ],
   use: {
