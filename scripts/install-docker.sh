@@ -2,7 +2,8 @@
 # Makes a Docker engine with the compose v2 plugin answer here, for the docker runtime and its
 # tests, and puts every image the compose files pin into it:
 #   - an engine that already answers is used as it is (never removed or reconfigured);
-#   - else Debian's docker.io is installed and dockerd started (log: /var/log/echobase/dockerd.log);
+#   - else Debian's docker.io is installed and dockerd started (log: /var/log/echobase/dockerd.log),
+#     and debootstrap for the stand-in images' Debian base;
 #   - `docker compose` (v2) when missing: Debian 12 has only compose v1, so the plugin binary is
 #     taken from the docker-compose package of Debian's next release, through the machine's own
 #     Debian mirror with a private apt state (the system's apt setup is not touched);
@@ -18,13 +19,18 @@ need_root() {
   fi
 }
 
+# debootstrap builds the Debian base of the stand-in images (docker/offline/build.sh).
+missing=()
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+if ((${#missing[@]} > 0)); then
+  need_root "missing Debian packages: ${missing[*]}"
+  echo "install-docker: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 if ! docker info >/dev/null 2>&1; then
-  if ! command -v dockerd >/dev/null 2>&1; then
-    need_root "no Docker engine answers and dockerd is not installed"
-    echo "install-docker: installing Debian's docker.io (no Docker engine answers)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
-  fi
   need_root "no Docker engine answers"
   if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
     echo "install-docker: starting the docker service"

@@ -14,9 +14,10 @@ import {
 } from './native/durable.js';
 import type { ServiceStatus } from './native/service.js';
 import { envPaths } from './paths.js';
-import { type EnvName, PORT_PLAN } from './plan.js';
+import { COLOURS, type EnvName, PORT_PLAN } from './plan.js';
 import { type Reporter, silentReporter } from './report.js';
 import type { RuntimeName } from './runtime.js';
+import { stackDown } from './stack.js';
 
 export interface DurableOptions {
   env: EnvName;
@@ -77,6 +78,8 @@ export async function setupDurable(
   const { ctx, runtime } = await context(options);
   ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
   const result = await withEnvLock(ctx, async () => {
+    // The colours first, in either runtime: they run on the layer (in docker, on its network).
+    for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
     const done = await (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx));
     await recordRuntime(ctx.env, runtime, options.root);
     return done;
@@ -92,6 +95,8 @@ export async function teardownDurable(
     `durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`,
   );
   const result = await withEnvLock(ctx, async () => {
+    // The colours first, in either runtime: they run on the layer (in docker, on its network).
+    for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
     const done = await (runtime === 'docker'
       ? dockerTeardown(ctx, options.volumes)
       : nativeTeardown(ctx, options.volumes));

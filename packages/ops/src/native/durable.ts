@@ -6,7 +6,7 @@ import { findCommand, nativeDependencies, requireDependencies } from '../deps.js
 import { OpsError } from '../errors.js';
 import type { EnvPaths } from '../paths.js';
 import { toolPaths } from '../paths.js';
-import { COLOURS, type EnvName, type EnvPlan } from '../plan.js';
+import type { EnvName, EnvPlan } from '../plan.js';
 import { portInUse, residentBytes } from '../process.js';
 import { type ProvisionResult, provision } from '../provision.js';
 import type { Reporter } from '../report.js';
@@ -20,7 +20,6 @@ import {
   writeNginxAdminToken,
 } from './nginx.js';
 import type { NativeService, ServiceStatus } from './service.js';
-import { stackDown } from './stack.js';
 import { RETRYING, Supervisor } from './supervisor.js';
 
 export interface NativeContext {
@@ -185,7 +184,6 @@ export async function nativeTeardown(
   volumes: boolean,
 ): Promise<TeardownResult> {
   const sup = new Supervisor(ctx.env, ctx.paths.root);
-  for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
   const all = (await services(ctx, sup)).reverse();
   const stopped: string[] = [];
   for (const service of all) {
