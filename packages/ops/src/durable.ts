@@ -78,8 +78,6 @@ export async function setupDurable(
   const { ctx, runtime } = await context(options);
   ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
   const result = await withEnvLock(ctx, async () => {
-    // The colours first, in either runtime: they run on the layer (in docker, on its network).
-    for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
     const done = await (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx));
     await recordRuntime(ctx.env, runtime, options.root);
     return done;
