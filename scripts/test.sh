@@ -3,8 +3,8 @@
 # lint, typecheck and the unit tests, then runs the same suites in each runtime on the ci
 # environment:
 #   native: sets up the ci durable layer as processes (MariaDB, moto, ElasticMQ, nginx), runs the
-#           integration tests against it, then deploys green there and runs the Playwright suite
-#           in Chromium against it;
+#           integration tests against it, then the automatic jobs of .gitlab-ci.yml with
+#           gitlab-ci-local: setup, deploy green, the Playwright suite in Chromium against green;
 #   docker: installs and starts a Docker engine when none answers, with every pinned image
 #           (stand-ins built here when no registry answers), runs the README's docker commands
 #           for ci as written, then the integration tests of the deployed pipeline and the
@@ -75,8 +75,10 @@ native_suite() {
   step "native: integration tests (against the ci durable layer)"
   npx turbo run test:integration --concurrency=1
 
-  step "native: end-to-end tests (Chromium against green deployed on ci)"
-  npm run test:e2e -w @echobase/e2e
+  # The pipeline's automatic jobs (.gitlab-ci.yml), run by gitlab-ci-local in shell mode:
+  # durable:setup-ci, deploy:green, then test:green, the Playwright suite against green.
+  step "native: the pipeline (durable:setup-ci, deploy:green, test:green by gitlab-ci-local)"
+  npx gitlab-ci-local --no-color --json-schema-validation=false
 }
 
 # The integration tests that talk to a deployed colour and the durable layer only through the
