@@ -10,7 +10,9 @@
 #   - the pinned public images: present, pulled, or built as stand-ins (docker/offline/build.sh).
 # Usage: sudo ./scripts/install-docker.sh
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/echobase.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/echobase.sh"
+root=$ECHOBASE_ROOT
 
 need_root() {
   if [[ $EUID -ne 0 ]]; then
@@ -54,9 +56,7 @@ fi
 if ! docker compose version >/dev/null 2>&1; then
   need_root "docker compose (v2) is missing"
   echo "install-docker: installing the compose v2 plugin from Debian's next release"
-  mirror=$(find /etc/apt -maxdepth 2 \( -name '*.sources' -o -name sources.list -o -name '*.list' \) \
-    -exec sed -n 's/^URIs: *\([^ ]*\).*/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\) bookworm .*/\2/p' {} + |
-    head -n 1)
+  mirror=$(debian_mirror)
   [[ -n $mirror ]] || { echo "install-docker: no Debian mirror in the machine's apt sources" >&2; exit 1; }
   state=$(mktemp -d)
   trap 'rm -rf "$state"' EXIT

@@ -6,7 +6,9 @@
 # (docs/adr/0010-docker-without-a-registry.md). The pins are read from the files themselves.
 # Usage: ./docker/offline/build.sh    (needs root for debootstrap; run by scripts/install-docker.sh)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib/echobase.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/echobase.sh"
+root=$ECHOBASE_ROOT
 offline="$root/docker/offline"
 cd "$root"
 export DOCKER_BUILDKIT=0 # the classic builder: BuildKit would fetch its frontend from a registry
@@ -28,9 +30,7 @@ pulled() { timeout 60 docker pull -q "$1" >/dev/null 2>&1; }
 # machine's apt sources and certificate authorities, imported as the pinned debian tag.
 build_base() {
   local mirror rootfs
-  mirror=$(find /etc/apt -maxdepth 2 \( -name '*.sources' -o -name sources.list -o -name '*.list' \) \
-    -exec sed -n 's/^URIs: *\([^ ]*\).*/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\) bookworm .*/\2/p' {} + |
-    head -n 1)
+  mirror=$(debian_mirror)
   [[ -n $mirror ]] || { echo "offline images: no Debian mirror in the machine's apt sources" >&2; return 1; }
   command -v debootstrap >/dev/null || { echo "offline images: debootstrap is not installed" >&2; return 1; }
   rootfs=$(mktemp -d)

@@ -49,6 +49,14 @@ ensure_node() {
 ensure_node || exit 1
 
 # npm ci when node_modules is missing or older than the lock file.
+# The Debian mirror the machine's own apt sources name (deb822 or one-line format): builds of
+# the docker stand-ins and the compose plugin fetch from it, never from a name written here.
+debian_mirror() {
+  find /etc/apt -maxdepth 2 \( -name '*.sources' -o -name sources.list -o -name '*.list' \) \
+    -exec sed -n 's/^URIs: *\([^ ]*\).*/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\) bookworm .*/\2/p' {} + |
+    head -n 1
+}
+
 ensure_npm_packages() {
   if [[ ! -f "$ECHOBASE_ROOT/node_modules/.package-lock.json" ||
     "$ECHOBASE_ROOT/package-lock.json" -nt "$ECHOBASE_ROOT/node_modules/.package-lock.json" ]]; then
