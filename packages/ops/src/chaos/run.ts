@@ -106,8 +106,8 @@ const GRACE_MS = 1000;
 
 /**
  * The default load: steady traffic that leaves the machine room to restart a process. On the
- * two-core machines this project is measured on, 100 reads and 25 orders a second keep the
- * whole machine 70–90% busy (the load generator included); half of that is about 40%.
+ * two-core machines this project is measured on, 100 reads and 25 orders a second kept the whole
+ * machine 70–90% busy (the load generator included); these rates, about 55% over a full run.
  */
 export const DEFAULT_READS_PER_SECOND = 50;
 export const DEFAULT_ORDERS_PER_SECOND = 12;
