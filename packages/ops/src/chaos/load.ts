@@ -47,8 +47,6 @@ export interface Load {
   readonly accepted: Map<string, string>;
   /** Order id → the request id of the answer that accepted it, to find it in the logs. */
   readonly requestIds: Map<string, string>;
-  /** Orders still being retried (not accepted yet). */
-  pending(): number;
   /** Labels the orders placed from now on (the fault being injected). */
   label(name: string): void;
   /** Milliseconds since the load started. */
@@ -159,7 +157,6 @@ export function startLoad(options: LoadOptions): Load {
     outcomes,
     accepted,
     requestIds,
-    pending: () => pendingOrders,
     label(name) {
       label = name;
     },
