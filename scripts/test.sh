@@ -7,8 +7,9 @@
 #           gitlab-ci-local: setup, deploy green, the Playwright suite in Chromium against green;
 #   docker: installs and starts a Docker engine when none answers, with every pinned image
 #           (stand-ins built here when no registry answers), runs the README's docker commands
-#           for ci as written, then the integration tests of the deployed pipeline and the
-#           Playwright suite against green, all in containers.
+#           for ci as written, and for devlocal where devlocal does not exist yet (deleting it
+#           afterwards), then the integration tests of the deployed pipeline and the Playwright
+#           suite against green, all in containers.
 # ci moves between the runtimes by being deleted (teardown --volumes): it holds test data only.
 # The last line sums every test that ran.
 # Usage: ./scripts/test.sh [--runtime native|docker]    (both, native first, by default)
@@ -86,6 +87,42 @@ native_suite() {
 # ports). The e2e suite's setup is a full `echobase deploy` of green in docker.
 docker_suite_files=(test/order-pipeline.test.ts test/dlq.test.ts test/queued-orders.test.ts)
 
+# Polls `url` until it answers 200, for at most `seconds`.
+await_ok() {
+  local url=$1 seconds=$2 started=$SECONDS
+  until curl -fsS -o /dev/null "$url"; do
+    if ((SECONDS - started >= seconds)); then
+      echo "test: $url did not answer 200 within ${seconds} s" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# The README's devlocal commands in docker, as written, on a machine where devlocal does not
+# exist yet (a fresh clone, CI): devlocal is the user's own environment, so one that exists is
+# left alone. What the commands set up is deleted afterwards.
+readme_devlocal() {
+  local recorded
+  recorded=$(cat .echobase/devlocal/runtime 2>/dev/null || true)
+  if [[ -n $recorded ]]; then
+    echo "devlocal already exists here ($recorded): left alone; the README's devlocal commands run where it does not"
+    return 0
+  fi
+  ./durable/setup.sh devlocal
+  BUILD_ID=$(git rev-parse --short=12 HEAD) \
+    docker compose -f docker-compose.yml -f docker-compose.blue.yml -p echobase-blue up -d --build --wait
+  npx echobase switch blue
+  # Production (8080) serves blue: the catalogue through its API, the colour in a header.
+  curl -fsS http://127.0.0.1:8080/api/v1/products | grep -q '"sku"'
+  curl -fsS -D - -o /dev/null http://127.0.0.1:8080/health/live | grep -qi '^x-echobase-colour: blue'
+  # Plain `up -d`: the root .env names both files; the build id is then `dev`.
+  docker compose -p echobase-blue up -d
+  await_ok http://127.0.0.1:8081/health/ready 120
+  [[ $(docker inspect -f '{{.Config.Image}}' echobase-devlocal-blue-api-gateway) == echobase/api-gateway:dev ]]
+  ./durable/teardown.sh devlocal --volumes
+}
+
 docker_suite() {
   step "docker: the engine, the compose plugin and the pinned images"
   ./scripts/install-docker.sh
@@ -98,6 +135,9 @@ docker_suite() {
     -p echobase-ci-blue up -d --build --wait
   echobase switch blue --env ci
   eval "$(echobase durable env ci --export --operator)"
+
+  step "docker: the README's commands for devlocal (durable layer, blue by docker compose, switch)"
+  readme_devlocal
 
   step "docker: integration tests of the deployed pipeline (against the ci layer in docker)"
   npm run test:integration -w @echobase/ops -- "${docker_suite_files[@]}"
