@@ -1,22 +1,20 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { dockerSetup, dockerStatus, dockerTeardown, requireDocker } from './docker/durable.js';
-import { environmentRuntime, forgetRuntime, recordRuntime } from './env-runtime.js';
+import { forgetRuntime, recordRuntime } from './env-runtime.js';
 import { OpsError } from './errors.js';
-import {
-  type NativeContext,
-  nativeSetup,
-  nativeStatus,
-  nativeTeardown,
-  type SetupResult,
-  type TeardownResult,
-} from './native/durable.js';
-import type { ServiceStatus } from './native/service.js';
 import { envPaths } from './paths.js';
 import { COLOURS, type EnvName, PORT_PLAN } from './plan.js';
 import { type Reporter, silentReporter } from './report.js';
-import type { RuntimeName } from './runtime.js';
+import type {
+  DurableContext,
+  Runtime,
+  RuntimeName,
+  ServiceStatus,
+  SetupResult,
+  TeardownResult,
+} from './runtime.js';
+import { runtimeOf } from './runtimes.js';
 import { stackDown } from './stack.js';
 
 export interface DurableOptions {
@@ -32,12 +30,11 @@ export interface DurableOptions {
 
 async function context(
   options: DurableOptions,
-): Promise<{ ctx: NativeContext; runtime: RuntimeName }> {
-  const runtime = await environmentRuntime(options.env, {
+): Promise<{ ctx: DurableContext; runtime: Runtime }> {
+  const runtime = await runtimeOf(options.env, {
     ...(options.root !== undefined ? { root: options.root } : {}),
     override: options.runtime ?? process.env.ECHOBASE_RUNTIME,
   });
-  if (runtime === 'docker') await requireDocker();
   return {
     runtime,
     ctx: {
@@ -50,7 +47,7 @@ async function context(
 }
 
 /** One setup or teardown per environment at a time; a second one waits for the first. */
-async function withEnvLock<T>(ctx: NativeContext, work: () => Promise<T>): Promise<T> {
+async function withEnvLock<T>(ctx: DurableContext, work: () => Promise<T>): Promise<T> {
   await mkdir(dirname(ctx.paths.lock), { recursive: true });
   const release = await lockfile
     .lock(ctx.paths.state, {
@@ -76,13 +73,13 @@ export async function setupDurable(
   options: DurableOptions,
 ): Promise<SetupResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
-  ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime} runtime)`);
+  ctx.report.line(`durable layer ${ctx.env}: setting up (${runtime.name} runtime)`);
   const result = await withEnvLock(ctx, async () => {
-    const done = await (runtime === 'docker' ? dockerSetup(ctx) : nativeSetup(ctx));
-    await recordRuntime(ctx.env, runtime, options.root);
+    const done = await runtime.durable.setup(ctx);
+    await recordRuntime(ctx.env, runtime.name, options.root);
     return done;
   });
-  return { ...result, runtime };
+  return { ...result, runtime: runtime.name };
 }
 
 export async function teardownDurable(
@@ -90,18 +87,16 @@ export async function teardownDurable(
 ): Promise<TeardownResult & { runtime: RuntimeName }> {
   const { ctx, runtime } = await context(options);
   ctx.report.line(
-    `durable layer ${ctx.env}: tearing down (${runtime} runtime${options.volumes ? ', deleting data' : ''})`,
+    `durable layer ${ctx.env}: tearing down (${runtime.name} runtime${options.volumes ? ', deleting data' : ''})`,
   );
   const result = await withEnvLock(ctx, async () => {
     // The colours first, in either runtime: they run on the layer (in docker, on its network).
     for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
-    const done = await (runtime === 'docker'
-      ? dockerTeardown(ctx, options.volumes)
-      : nativeTeardown(ctx, options.volumes));
+    const done = await runtime.durable.teardown(ctx, options.volumes);
     if (options.volumes) await forgetRuntime(ctx.env, options.root);
     return done;
   });
-  return { ...result, runtime };
+  return { ...result, runtime: runtime.name };
 }
 
 export interface DurableStatus {
@@ -113,6 +108,11 @@ export interface DurableStatus {
 
 export async function durableStatus(options: DurableOptions): Promise<DurableStatus> {
   const { ctx, runtime } = await context(options);
-  const services = runtime === 'docker' ? await dockerStatus(ctx) : await nativeStatus(ctx);
-  return { env: options.env, runtime, healthy: services.every((s) => s.healthy), services };
+  const services = await runtime.durable.status(ctx);
+  return {
+    env: options.env,
+    runtime: runtime.name,
+    healthy: services.every((s) => s.healthy),
+    services,
+  };
 }

@@ -1,19 +1,9 @@
-import { requireDocker } from './docker/durable.js';
-import { dockerStackDown, dockerStackStatus, dockerStackUp } from './docker/stack.js';
-import { environmentRuntime } from './env-runtime.js';
-import {
-  ownRelease as nativeOwnRelease,
-  stackDown as nativeStackDown,
-  stackStatus as nativeStackStatus,
-  stackUp as nativeStackUp,
-  type StackInfo,
-  type StackStatus,
-} from './native/stack.js';
 import { repoRoot } from './paths.js';
 import type { Colour, EnvName } from './plan.js';
-import { type Release, readRelease } from './release.js';
+import type { Release } from './release.js';
 import type { Reporter } from './report.js';
-import type { RuntimeName } from './runtime.js';
+import type { Runtime, RuntimeName, StackInfo, StackStatus } from './runtime.js';
+import { runtimeOf } from './runtimes.js';
 
 /**
  * Colour stacks in the runtime of their environment (recorded at its first durable setup, see
@@ -29,19 +19,25 @@ export {
   stackPaths,
 } from './native/stack.js';
 
-const chosen = new Map<string, Promise<RuntimeName>>();
-/** The runtime of the environment (its recorded one), looked up once per process. */
-export function stackRuntime(env: EnvName, root = repoRoot()): Promise<RuntimeName> {
+const chosen = new Map<string, Promise<Runtime>>();
+/**
+ * The runtime of the environment (its recorded one), looked up once per process; a failed
+ * lookup (no engine yet, say) is not kept, so the next call asks again.
+ */
+export function stackRuntimeOf(env: EnvName, root = repoRoot()): Promise<Runtime> {
   const key = `${root}\0${env}`;
   let runtime = chosen.get(key);
   if (!runtime) {
-    runtime = environmentRuntime(env, { root }).then(async (name) => {
-      if (name === 'docker') await requireDocker();
-      return name;
-    });
+    runtime = runtimeOf(env, { root });
     chosen.set(key, runtime);
+    runtime.catch(() => chosen.delete(key));
   }
   return runtime;
+}
+
+/** The name of the environment's runtime (see stackRuntimeOf). */
+export async function stackRuntime(env: EnvName, root = repoRoot()): Promise<RuntimeName> {
+  return (await stackRuntimeOf(env, root)).name;
 }
 
 export async function stackStatus(
@@ -49,9 +45,7 @@ export async function stackStatus(
   colour: Colour,
   root = repoRoot(),
 ): Promise<StackStatus> {
-  return (await stackRuntime(env, root)) === 'docker'
-    ? dockerStackStatus(env, colour, root)
-    : nativeStackStatus(env, colour, root);
+  return (await stackRuntimeOf(env, root)).stack.status(env, colour, root);
 }
 
 export async function stackUp(
@@ -61,9 +55,7 @@ export async function stackUp(
   report: Reporter,
   root = repoRoot(),
 ): Promise<StackInfo> {
-  return (await stackRuntime(env, root)) === 'docker'
-    ? dockerStackUp(env, colour, release, report, root)
-    : nativeStackUp(env, colour, release, report, root);
+  return (await stackRuntimeOf(env, root)).stack.up(env, colour, release, report, root);
 }
 
 export async function stackDown(
@@ -72,9 +64,7 @@ export async function stackDown(
   report: Reporter,
   root = repoRoot(),
 ): Promise<string[]> {
-  return (await stackRuntime(env, root)) === 'docker'
-    ? dockerStackDown(env, colour, report, root)
-    : nativeStackDown(env, colour, report, root);
+  return (await stackRuntimeOf(env, root)).stack.down(env, colour, report, root);
 }
 
 /**
@@ -88,9 +78,5 @@ export async function ownRelease(
   colour: Colour,
   root = repoRoot(),
 ): Promise<Release | null> {
-  if ((await stackRuntime(env, root)) === 'native') return nativeOwnRelease(env, colour, root);
-  const status = await dockerStackStatus(env, colour, root);
-  return status.buildId && status.services.some((s) => s.state === 'running')
-    ? readRelease(root, status.buildId)
-    : null;
+  return (await stackRuntimeOf(env, root)).stack.ownRelease(env, colour, root);
 }

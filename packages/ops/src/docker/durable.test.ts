@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateCredentials, writeCredentials } from '../credentials.js';
-import type { NativeContext } from '../native/durable.js';
 import { envPaths } from '../paths.js';
 import { PORT_PLAN } from '../plan.js';
 import { silentReporter } from '../report.js';
+import type { DurableContext } from '../runtime.js';
 import {
   composeArgs,
   type DockerExec,
@@ -19,7 +19,7 @@ import {
 const roots: string[] = [];
 afterAll(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
 
-async function context(): Promise<NativeContext> {
+async function context(): Promise<DurableContext> {
   const root = await mkdtemp(join(tmpdir(), 'echobase-docker-'));
   roots.push(root);
   return { env: 'ci', plan: PORT_PLAN.ci, paths: envPaths('ci', root), report: silentReporter };

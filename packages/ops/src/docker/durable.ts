@@ -4,10 +4,9 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { OpsError } from '../errors.js';
-import type { NativeContext, SetupResult, TeardownResult } from '../native/durable.js';
-import type { ServiceStatus } from '../native/service.js';
 import { DURABLE_SERVICES, durableNames, LOOPBACK } from '../plan.js';
 import { provision } from '../provision.js';
+import type { DurableContext, ServiceStatus, SetupResult, TeardownResult } from '../runtime.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -82,7 +81,7 @@ export const NOT_STARTING = {
 
 /** `docker compose` pointed at the environment's durable project, env file and compose file. */
 export function composeArgs(
-  ctx: Pick<NativeContext, 'env' | 'paths'>,
+  ctx: Pick<DurableContext, 'env' | 'paths'>,
   ...rest: string[]
 ): string[] {
   return [
@@ -97,7 +96,7 @@ export function composeArgs(
   ];
 }
 
-async function volumeExists(ctx: NativeContext, docker: DockerExec): Promise<boolean> {
+async function volumeExists(ctx: DurableContext, docker: DockerExec): Promise<boolean> {
   return docker(['volume', 'inspect', durableNames(ctx.env).volume('mariadb')]).then(
     () => true,
     () => false,
@@ -109,7 +108,7 @@ async function volumeExists(ctx: NativeContext, docker: DockerExec): Promise<boo
  * stopped and leaves running containers alone; then the same provisioning as natively.
  */
 export async function dockerSetup(
-  ctx: NativeContext,
+  ctx: DurableContext,
   docker: DockerExec = execDocker,
 ): Promise<SetupResult> {
   const hadData = await volumeExists(ctx, docker);
@@ -144,7 +143,7 @@ export async function dockerSetup(
 }
 
 export async function dockerTeardown(
-  ctx: NativeContext,
+  ctx: DurableContext,
   volumes: boolean,
   docker: DockerExec = execDocker,
 ): Promise<TeardownResult> {
@@ -205,7 +204,7 @@ export async function inspectContainers(
 }
 
 export async function dockerStatus(
-  ctx: NativeContext,
+  ctx: DurableContext,
   docker: DockerExec = execDocker,
 ): Promise<ServiceStatus[]> {
   const out = await docker(composeArgs(ctx, 'ps', '--all', '--format', 'json'), NOT_STARTING);

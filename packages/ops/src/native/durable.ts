@@ -4,12 +4,10 @@ import { basename, dirname } from 'node:path';
 import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { findCommand, nativeDependencies, requireDependencies } from '../deps.js';
 import { OpsError } from '../errors.js';
-import type { EnvPaths } from '../paths.js';
 import { toolPaths } from '../paths.js';
-import type { EnvName, EnvPlan } from '../plan.js';
 import { portInUse, residentBytes } from '../process.js';
-import { type ProvisionResult, provision } from '../provision.js';
-import type { Reporter } from '../report.js';
+import { provision } from '../provision.js';
+import type { DurableContext, SetupResult, TeardownResult } from '../runtime.js';
 import { elasticmqService } from './elasticmq.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
@@ -22,20 +20,9 @@ import {
 import type { NativeService, ServiceStatus } from './service.js';
 import { RETRYING, Supervisor } from './supervisor.js';
 
-export interface NativeContext {
-  env: EnvName;
-  plan: EnvPlan;
-  paths: EnvPaths;
-  report: Reporter;
-}
+export type { DurableContext, SetupResult, TeardownResult };
 
-export type ServiceAction = 'created' | 'started' | 'reloaded' | 'running';
-
-export interface SetupResult extends ProvisionResult {
-  services: { service: string; action: ServiceAction; pid: number }[];
-}
-
-async function services(ctx: NativeContext, sup: Supervisor): Promise<NativeService[]> {
+async function services(ctx: DurableContext, sup: Supervisor): Promise<NativeService[]> {
   const tools = toolPaths(ctx.paths.root);
   const need = async (command: string) => (await findCommand(command)) ?? command;
   return [
@@ -53,7 +40,7 @@ async function services(ctx: NativeContext, sup: Supervisor): Promise<NativeServ
  * missing → create; stopped → start; running → verify and report, change nothing. Every check
  * that can refuse (credentials, ports) runs before anything is started.
  */
-export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
+export async function nativeSetup(ctx: DurableContext): Promise<SetupResult> {
   const tools = toolPaths(ctx.paths.root);
   await requireDependencies(nativeDependencies(tools), 'sudo ./scripts/install-deps.sh');
   const sup = new Supervisor(ctx.env, ctx.paths.root);
@@ -170,17 +157,12 @@ export async function nativeSetup(ctx: NativeContext): Promise<SetupResult> {
   };
 }
 
-export interface TeardownResult {
-  stopped: string[];
-  deleted: boolean;
-}
-
 /**
  * Stops both colours' apps, then every durable service (reverse order), then the supervisor,
  * and keeps the data, unless `volumes` says to delete it.
  */
 export async function nativeTeardown(
-  ctx: NativeContext,
+  ctx: DurableContext,
   volumes: boolean,
 ): Promise<TeardownResult> {
   const sup = new Supervisor(ctx.env, ctx.paths.root);
@@ -216,7 +198,7 @@ export async function nativeTeardown(
   return { stopped, deleted };
 }
 
-export async function nativeStatus(ctx: NativeContext): Promise<ServiceStatus[]> {
+export async function nativeStatus(ctx: DurableContext): Promise<ServiceStatus[]> {
   const sup = new Supervisor(ctx.env, ctx.paths.root);
   const all = await services(ctx, sup);
   const [infos, restarts] = await Promise.all([sup.infos(), sup.restarts()]);

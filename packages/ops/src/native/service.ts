@@ -2,27 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { OpsError } from '../errors.js';
 import type { DurableService } from '../plan.js';
 import { livePid, stopPid, tail, waitFor } from '../process.js';
+import type { ServiceState, ServiceStatus } from '../runtime.js';
 import { type ProgramSpec, RETRYING, type Supervisor } from './supervisor.js';
 
-export type ServiceState = 'missing' | 'stopped' | 'running';
-
-export interface ServiceStatus {
-  service: DurableService;
-  state: ServiceState;
-  pid: number | null;
-  port: number;
-  healthy: boolean;
-  /** Resident memory of the process (and its children, for nginx), when running. */
-  rssBytes: number | null;
-  detail: string;
-  /**
-   * Automatic restarts since a command last started it: by the supervisor natively, by the
-   * restart policy in docker (the container's RestartCount).
-   */
-  restarts?: number;
-  /** Seconds since the running process (or container) started. */
-  uptimeSeconds?: number | null;
-}
+export type { ServiceState, ServiceStatus };
 
 /** One durable service run as a plain process. */
 export interface NativeService {

@@ -17,6 +17,13 @@ import {
 } from '../process.js';
 import { type Release, readRelease } from '../release.js';
 import type { Reporter } from '../report.js';
+import {
+  STACK_SERVICES,
+  type StackInfo,
+  type StackService,
+  type StackServiceStatus,
+  type StackStatus,
+} from '../runtime.js';
 import { type ProcessInfo, type ProgramSpec, RETRYING, Supervisor } from './supervisor.js';
 
 /**
@@ -25,40 +32,14 @@ import { type ProcessInfo, type ProgramSpec, RETRYING, Supervisor } from './supe
  * own SQS queue and DLQ. Each program's definition names its release folder, so whatever
  * restarts it (the supervisor after a crash, or `stack up`) runs the colour's own build.
  */
-export const STACK_SERVICES = ['api', 'processor', 'frontend'] as const;
-export type StackService = (typeof STACK_SERVICES)[number];
-
-export interface StackInfo {
-  buildId: string;
-  releaseDir: string;
-  startedAt: string;
-  queueUrl: string;
-  deadLetterQueueUrl: string;
-}
-
-export interface StackServiceStatus {
-  service: StackService;
-  state: 'running' | 'stopped';
-  pid: number | null;
-  port: number;
-  healthy: boolean;
-  rssBytes: number | null;
-  /**
-   * Automatic restarts since the colour was started: by the supervisor natively, by the
-   * restart policy in docker (the container's RestartCount).
-   */
-  restarts?: number;
-  /** Seconds since the running process (or container) started. */
-  uptimeSeconds?: number | null;
-}
-
-export interface StackStatus {
-  env: EnvName;
-  colour: Colour;
-  buildId: string | null;
-  healthy: boolean;
-  services: StackServiceStatus[];
-}
+// The stack's services and its status shapes are the runtime interface's (runtime.ts).
+export {
+  STACK_SERVICES,
+  type StackInfo,
+  type StackService,
+  type StackServiceStatus,
+  type StackStatus,
+};
 
 export function stackPaths(env: EnvName, colour: Colour, root?: string) {
   const dir = join(envPaths(env, root).state, 'stacks', colour);
