@@ -11,6 +11,7 @@ import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from
 import { lbState, switchColour } from './lb.js';
 import { envPaths } from './paths.js';
 import {
+  COLOURS,
   type Colour,
   DATABASE_NAME,
   type EnvName,
@@ -21,7 +22,7 @@ import {
 import { buildRelease, type Release, readRelease } from './release.js';
 import type { Reporter } from './report.js';
 import { smokeTest } from './smoke.js';
-import { readStackInfo, stackDown, stackStatus, stackUp } from './stack.js';
+import { readStackInfo, type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
 
 export interface DeployOptions {
   env: EnvName;
@@ -152,6 +153,64 @@ async function migrateFromRelease(env: EnvName, release: Release, root: string) 
   );
 }
 
+export interface DeployPlanInput {
+  env: EnvName;
+  /** The build being deployed. */
+  buildId: string;
+  /** The colour production routes to now. */
+  active: Colour | null;
+  /** What each colour runs now. */
+  statuses: Record<Colour, Pick<StackStatus, 'buildId' | 'healthy' | 'services'>>;
+  /** The colour asked for; otherwise the one already running this build, else the idle one. */
+  colour?: Colour;
+}
+
+export interface DeployPlan {
+  colour: Colour;
+  /** The colour production moves away from, to drain and retire (or keep warm) afterwards. */
+  previous: Colour | null;
+  /**
+   * Production already serves this build from `colour` (a re-run after a deploy was killed past
+   * its switch): only the old colour's drain and retirement may be left.
+   */
+  alreadyServes: boolean;
+  /** `colour` runs another build that must stop before this one starts. */
+  stopStale: boolean;
+}
+
+const runs = (s: Pick<StackStatus, 'services'>) => s.services.some((x) => x.state === 'running');
+
+/**
+ * Where a deploy goes and what it moves away from, from what runs now. Pure: `deploy` runs the
+ * steps it implies. A deploy killed anywhere and run again converges: a colour already running
+ * this build is the target. Refuses to deploy over the colour serving production.
+ */
+export function planDeploy(input: DeployPlanInput): DeployPlan {
+  const { env, buildId, active, statuses } = input;
+  const running = COLOURS.find((c) => statuses[c].buildId === buildId && runs(statuses[c]));
+  const colour = input.colour ?? running ?? (active ? other(active) : 'blue');
+  const target = statuses[colour];
+  const alreadyServes = colour === active && target.buildId === buildId && target.healthy;
+  if (colour === active && runs(target) && target.buildId !== buildId) {
+    throw new OpsError(
+      `${colour} serves production on ${env} with build ${target.buildId}; deploy ${buildId} to ${other(colour)} instead`,
+    );
+  }
+  const previous = alreadyServes
+    ? runs(statuses[other(colour)])
+      ? other(colour)
+      : null
+    : colour === active
+      ? null
+      : active;
+  return {
+    colour,
+    previous,
+    alreadyServes,
+    stopStale: !alreadyServes && runs(target) && target.buildId !== buildId,
+  };
+}
+
 /**
  * lock → release → migrate → start the idle colour → readiness gate → smoke tests on its direct
  * port → switch → watch (switch back on a breach) → drain the old colour → retire it (or keep it
@@ -173,31 +232,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       blue: await stackStatus(env, 'blue', root),
       green: await stackStatus(env, 'green', root),
     };
-
-    // Converge: a colour already running this build is the target (a re-run after a kill).
-    const running = (['blue', 'green'] as const).find(
-      (c) =>
-        statuses[c].buildId === release.buildId &&
-        statuses[c].services.some((s) => s.state === 'running'),
-    );
-    const colour = options.colour ?? running ?? (active ? other(active) : 'blue');
+    const { colour, previous, alreadyServes, stopStale } = planDeploy({
+      env,
+      buildId: release.buildId,
+      active,
+      statuses,
+      ...(options.colour ? { colour: options.colour } : {}),
+    });
     const target = statuses[colour];
-    const targetRuns = target.services.some((s) => s.state === 'running');
-    // Production already on this build: a re-run after a kill past the switch; only the old
-    // colour's drain and retirement may be left to do.
-    const alreadyServes = colour === active && target.buildId === release.buildId && target.healthy;
-    if (colour === active && targetRuns && target.buildId !== release.buildId) {
-      throw new OpsError(
-        `${colour} serves production on ${env} with build ${target.buildId}; deploy ${release.buildId} to ${other(colour)} instead`,
-      );
-    }
-    const previous = alreadyServes
-      ? statuses[other(colour)].services.some((s) => s.state === 'running')
-        ? other(colour)
-        : null
-      : colour === active
-        ? null
-        : active;
     const record = stepRecorder(conn, {
       deployId: lock.holder.deployId,
       env,
@@ -232,7 +274,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         r.applied.length ? `applied ${r.applied.join(', ')}` : `schema up to date (${r.version})`,
     );
     if (!alreadyServes) {
-      if (target.buildId !== release.buildId && targetRuns) {
+      if (stopStale) {
         await step(
           'stop-stale',
           () => stackDown(env, colour, report, root),
