@@ -1,24 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { appEnvironment } from './app-env.js';
-import { registerDeployCommands } from './deploy-cli.js';
+import { envArgument } from './cli/args.js';
+import { registerDeployCommands } from './cli/deploy.js';
+import { registerDlqCommands } from './cli/dlq.js';
+import { registerLbCommands } from './cli/lb.js';
+import { registerStackCommands } from './cli/stack.js';
 import { prepareDev } from './dev.js';
-import { registerDlqCommands } from './dlq.js';
 import { durableStatus, setupDurable, teardownDurable } from './durable.js';
-import { messageOf, OpsError, UsageError } from './errors.js';
-import { registerLbCommands } from './lb.js';
-import { ENVIRONMENTS, type EnvName, isEnvName } from './plan.js';
+import { messageOf, OpsError } from './errors.js';
+import { ENVIRONMENTS, type EnvName } from './plan.js';
 import { createReporter, formatSeconds, formatUptime } from './report.js';
-import { registerStackCommands } from './stack-cli.js';
 import { versionText } from './version.js';
-
-function envArgument(value: string): EnvName {
-  if (!isEnvName(value)) {
-    // A UsageError passes through commander untouched, so the user reads this line as it is.
-    throw new UsageError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
-  }
-  return value;
-}
 
 function megabytes(bytes: number | null): string {
   return bytes === null ? '-' : `${Math.round(bytes / (1024 * 1024))} MB`;

@@ -3,7 +3,8 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { type DlqDeps, describeMessage, registerDlqCommands } from './dlq.js';
+import { registerDlqCommands } from './cli/dlq.js';
+import { type DlqDeps, describeMessage } from './dlq.js';
 import { OpsError } from './errors.js';
 
 /**

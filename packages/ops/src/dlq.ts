@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -11,27 +10,15 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { decodeOrderPlaced } from '@echobase/infra/queue';
-import { type Command, Option } from 'commander';
-import { awsEndpoint, emulatorSqs } from './aws.js';
-import { OpsError, UsageError } from './errors.js';
-import {
-  COLOURS,
-  type Colour,
-  colourNames,
-  ENVIRONMENTS,
-  type EnvName,
-  isColour,
-  isEnvName,
-  PORT_PLAN,
-} from './plan.js';
+import { awsEndpoint } from './aws.js';
+import { OpsError } from './errors.js';
+import { type Colour, colourNames, type EnvName, PORT_PLAN } from './plan.js';
 
 /**
- * `echobase dlq list|redrive|purge <colour> [--env devlocal|ci]`: the dead-letter queue of a
- * colour's order queue. Messages land there after three failed receives (see ensureQueuePair);
- * an operator looks at them, sends them back once the cause is fixed, or drops them.
+ * The dead-letter queue of a colour's order queue, behind `echobase dlq list|redrive|purge`
+ * (cli/dlq.ts). Messages land there after three failed receives (see ensureQueuePair); an
+ * operator looks at them, sends them back once the cause is fixed, or drops them.
  */
-
-type Out = { write(text: string): unknown };
 
 export interface DlqDeps {
   /** The SQS client for an environment; the env's AWS endpoint from the port plan by default. */
@@ -55,24 +42,12 @@ export interface DlqEntry {
 const PAGE_VISIBILITY_SECONDS = 30;
 const MAX_MESSAGES = 10_000;
 
-function colourArgument(value: string): Colour {
-  if (!isColour(value))
-    throw new UsageError(`unknown colour '${value}' (expected ${COLOURS.join(' or ')})`);
-  return value;
-}
-
-function envOption(value: string): EnvName {
-  if (!isEnvName(value))
-    throw new UsageError(`unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`);
-  return value;
-}
-
 function errorCode(error: unknown): string {
   const e = error as { code?: string; name?: string; cause?: { code?: string } };
   return e.code ?? e.cause?.code ?? e.name ?? 'error';
 }
 
-interface Target {
+export interface Target {
   env: EnvName;
   colour: Colour;
   sqs: SQSClient;
@@ -245,107 +220,17 @@ async function approximateCount(target: Target, url: string): Promise<number> {
   );
 }
 
-function table(entries: readonly DlqEntry[]): string {
-  const rows = entries.map((e) => [
-    e.id,
-    String(e.receiveCount ?? '-'),
-    e.sentAt ?? '-',
-    e.orderId ? `${e.type} ${e.orderId}` : `not an order: ${e.reason}`,
-  ]);
-  const header = ['id', 'receives', 'sent', 'message'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows]
-    .map(
-      (r) =>
-        `  ${r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ')}\n`,
-    )
-    .join('');
-}
-
-export function registerDlqCommands(
-  program: Command,
-  out: Out,
-  err: Out,
-  deps: DlqDeps = {},
-): void {
-  const sqsFor = deps.sqsFor ?? emulatorSqs;
-  const stdin = deps.stdin ?? process.stdin;
-
-  const dlq = program
-    .command('dlq')
-    .description("a colour's dead-letter queue: messages that failed three receives")
-    .exitOverride();
-
-  const envFlag = () =>
-    new Option('--env <env>', `environment (${ENVIRONMENTS.join(', ')})`)
-      .default('devlocal')
-      .argParser(envOption);
-
-  async function withTarget<T>(colour: Colour, env: EnvName, work: (t: Target) => Promise<T>) {
-    const target = { env, colour, sqs: sqsFor(env) };
-    try {
-      return await work(target);
-    } finally {
-      target.sqs.destroy();
-    }
-  }
-
-  dlq
-    .command('list')
-    .description('print the messages in the DLQ, leaving them there')
-    .argument('<colour>', `colour (${COLOURS.join(', ')})`, colourArgument)
-    .addOption(envFlag())
-    .option('--json', 'machine-readable output', false)
-    .action(async (colour: Colour, opts: { env: EnvName; json: boolean }) => {
-      const entries = await withTarget(colour, opts.env, listDeadLetters);
-      const queue = colourNames(opts.env, colour).deadLetterQueue;
-      if (opts.json) {
-        out.write(
-          `${JSON.stringify({ env: opts.env, colour, queue, count: entries.length, messages: entries }, null, 2)}\n`,
-        );
-        return;
-      }
-      out.write(`${queue}: ${entries.length} message(s)\n`);
-      if (entries.length > 0) out.write(table(entries));
-    });
-
-  dlq
-    .command('redrive')
-    .description("move the DLQ's messages back to the colour's queue")
-    .argument('<colour>', `colour (${COLOURS.join(', ')})`, colourArgument)
-    .addOption(envFlag())
-    .action(async (colour: Colour, opts: { env: EnvName }) => {
-      const moved = await withTarget(colour, opts.env, redriveDeadLetters);
-      const names = colourNames(opts.env, colour);
-      out.write(`moved ${moved} message(s) from ${names.deadLetterQueue} to ${names.queue}\n`);
-    });
-
-  dlq
-    .command('purge')
-    .description('delete every message in the DLQ (asks first unless --yes)')
-    .argument('<colour>', `colour (${COLOURS.join(', ')})`, colourArgument)
-    .addOption(envFlag())
-    .option('--yes', 'do not ask for confirmation', false)
-    .action(async (colour: Colour, opts: { env: EnvName; yes: boolean }) => {
-      const queue = colourNames(opts.env, colour).deadLetterQueue;
-      if (!opts.yes && !stdin.isTTY) {
-        throw new UsageError(
-          `refusing to purge ${queue} without confirmation: no terminal to ask on; pass --yes`,
-        );
-      }
-      const purged = await withTarget(colour, opts.env, async (target) => {
-        const url = await urlOf(target, 'deadLetterQueue');
-        const count = await approximateCount(target, url);
-        if (!opts.yes) {
-          const rl = createInterface({ input: stdin, output: err as NodeJS.WritableStream });
-          const answer = await rl
-            .question(`purge ${count} message(s) from ${queue}? type the colour name to confirm: `)
-            .finally(() => rl.close());
-          if (answer.trim() !== colour) throw new OpsError('purge cancelled: nothing was deleted');
-        }
-        await call(target, () => target.sqs.send(new PurgeQueueCommand({ QueueUrl: url })));
-        return count;
-      });
-      out.write(`purged ${queue} (${purged} message(s))\n`);
-    });
+/**
+ * Deletes every message in the colour's DLQ once `confirm` agrees to the count it is shown;
+ * resolves with that count. A refusal deletes nothing.
+ */
+export async function purgeDeadLetters(
+  target: Target,
+  confirm: (count: number) => Promise<boolean>,
+): Promise<number> {
+  const url = await urlOf(target, 'deadLetterQueue');
+  const count = await approximateCount(target, url);
+  if (!(await confirm(count))) throw new OpsError('purge cancelled: nothing was deleted');
+  await call(target, () => target.sqs.send(new PurgeQueueCommand({ QueueUrl: url })));
+  return count;
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerLbCommands, type SwitchResult } from './lb.js';
+import { registerLbCommands } from './cli/lb.js';
+import type { SwitchResult } from './lb.js';
 import type { EnvName } from './plan.js';
 
 function collector() {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerDeployCommands } from './deploy-cli.js';
+import { registerDeployCommands } from './cli/deploy.js';
 import { copyLogLines, logFormat, logLineFormatter } from './log-format.js';
 import { stackPaths } from './native/stack.js';
 

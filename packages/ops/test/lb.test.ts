@@ -11,9 +11,10 @@ import {
 import { connect } from 'node:net';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerLbCommands } from '../src/cli/lb.js';
 import { readCredentials } from '../src/credentials.js';
 import { OpsError, UsageError } from '../src/errors.js';
-import { type LbState, lbState, registerLbCommands, switchColour } from '../src/lb.js';
+import { type LbState, lbState, switchColour } from '../src/lb.js';
 import { nativeNginx, nginxSwitchPaths } from '../src/native/nginx.js';
 import { envPaths } from '../src/paths.js';
 import { type Colour, LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../src/plan.js';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { follow } from '../deploy-cli.js';
+import { follow } from '../cli/deploy.js';
 import { OpsError } from '../errors.js';
 import { failureLine, requireDocker } from './durable.js';
 

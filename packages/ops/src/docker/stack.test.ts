@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { dockerLogCommand } from '../deploy-cli.js';
+import { dockerLogCommand } from '../cli/deploy.js';
 import { readStackInfo } from '../native/stack.js';
 import { silentReporter } from '../report.js';
 import type { DockerExec } from './durable.js';

@@ -1,28 +1,11 @@
-import { type Command, Option } from 'commander';
-import { UsageError } from './errors.js';
-import { repoRoot } from './paths.js';
-import { COLOURS, type Colour, ENVIRONMENTS, type EnvName, isColour, isEnvName } from './plan.js';
-import { buildRelease, readRelease } from './release.js';
-import { createReporter, formatUptime } from './report.js';
-import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
-
-export function colourArgument(value: string): Colour {
-  if (!isColour(value))
-    throw new UsageError(`unknown colour '${value}' (expected ${COLOURS.join(' or ')})`);
-  return value;
-}
-
-export function envOption(): Option {
-  return new Option('--env <env>', `environment (${ENVIRONMENTS.join(', ')})`)
-    .default('devlocal')
-    .argParser((value: string): EnvName => {
-      if (!isEnvName(value))
-        throw new UsageError(
-          `unknown environment '${value}' (expected ${ENVIRONMENTS.join(' or ')})`,
-        );
-      return value;
-    });
-}
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { repoRoot } from '../paths.js';
+import { COLOURS, type Colour, type EnvName } from '../plan.js';
+import { buildRelease, readRelease } from '../release.js';
+import { createReporter, formatUptime } from '../report.js';
+import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
+import { colourArgument, envOption } from './args.js';
 
 function printStack(out: NodeJS.WritableStream, s: StackStatus): void {
   out.write(

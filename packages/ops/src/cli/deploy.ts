@@ -4,19 +4,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queueDepth } from '@echobase/infra/queue';
 import type { Command } from 'commander';
-import { emulatorSqs } from './aws.js';
-import { deploy, retire, rollback } from './deploy.js';
-import { composeArgs, NOT_STARTING } from './docker/durable.js';
-import { COMPOSE_SERVICE, colourComposeArgs } from './docker/stack.js';
-import { durableStatus } from './durable.js';
-import { OpsError, UsageError } from './errors.js';
-import { formatHistoryRow, historyConnection, readHistory } from './history.js';
-import { lbState } from './lb.js';
-import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from './log-format.js';
-import { envPaths, repoRoot } from './paths.js';
-import { COLOURS, type Colour, type EnvName, isColour } from './plan.js';
-import { formatQueuedOrders, queuedOrders } from './queued-orders.js';
-import { createReporter, formatSeconds, formatUptime } from './report.js';
+import { emulatorSqs } from '../aws.js';
+import { deploy, retire, rollback } from '../deploy.js';
+import { composeArgs, NOT_STARTING } from '../docker/durable.js';
+import { COMPOSE_SERVICE, colourComposeArgs } from '../docker/stack.js';
+import { durableStatus } from '../durable.js';
+import { OpsError, UsageError } from '../errors.js';
+import { formatHistoryRow, historyConnection, readHistory } from '../history.js';
+import { lbState } from '../lb.js';
+import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from '../log-format.js';
+import { envPaths, repoRoot } from '../paths.js';
+import { COLOURS, type Colour, type EnvName, isColour } from '../plan.js';
+import { formatQueuedOrders, queuedOrders } from '../queued-orders.js';
+import { createReporter, formatSeconds, formatUptime } from '../report.js';
 import {
   readStackInfo,
   STACK_SERVICES,
@@ -24,8 +24,8 @@ import {
   stackPaths,
   stackRuntime,
   stackStatus,
-} from './stack.js';
-import { colourArgument, envOption } from './stack-cli.js';
+} from '../stack.js';
+import { colourArgument, envOption } from './args.js';
 
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
 
