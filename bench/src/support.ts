@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueuePair } from '@echobase/infra/queue';
-import { appEnvironment, createReporter, setupDurable } from '@echobase/ops';
+import { appEnvironment } from '@echobase/ops/app-env';
+import { setupDurable } from '@echobase/ops/durable';
+import { createReporter } from '@echobase/ops/report';
 import type { Session } from '@echobase/test-kit/http';
 import { createQueues, deleteQueues } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';

@@ -23,17 +23,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import {
-  type Colour,
-  durableStatus,
-  envPaths,
-  LOOPBACK,
-  lbState,
-  PORT_PLAN,
-  repoRoot,
-  stackStatus,
-  switchColour,
-} from '@echobase/ops';
+import { durableStatus } from '@echobase/ops/durable';
+import { lbState, switchColour } from '@echobase/ops/lb';
+import { envPaths, repoRoot } from '@echobase/ops/paths';
+import { type Colour, LOOPBACK, PORT_PLAN } from '@echobase/ops/plan';
+import { stackStatus } from '@echobase/ops/stack';
 import { writeResults } from '@echobase/test-kit/bench';
 import { echobaseOk } from '@echobase/test-kit/cli';
 import { appPool } from '@echobase/test-kit/db';

@@ -1,4 +1,4 @@
-import { PORT_PLAN } from '@echobase/ops';
+import { PORT_PLAN } from '@echobase/ops/plan';
 
 /** Where the suite runs: the ci environment's listeners, from the port plan. */
 export const ENV = 'ci';
