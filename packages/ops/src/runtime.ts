@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { UsageError } from './errors.js';
+import type { LogRequest } from './logs.js';
 import type { EnvPaths } from './paths.js';
 import type { Colour, DurableService, EnvName, EnvPlan } from './plan.js';
 import type { ProvisionResult } from './provision.js';
@@ -141,4 +142,6 @@ export interface Runtime {
      */
     ownRelease(env: EnvName, colour: Colour, root: string): Promise<Release | null>;
   };
+  /** Prints the last lines of a colour's or the durable layer's logs, then follows them if asked. */
+  logs(request: LogRequest): Promise<void>;
 }

@@ -1,30 +1,18 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { queueDepth } from '@echobase/infra/queue';
 import type { Command } from 'commander';
 import { emulatorSqs } from '../aws.js';
 import { deploy, retire, rollback } from '../deploy.js';
-import { composeArgs, NOT_STARTING } from '../docker/durable.js';
-import { COMPOSE_SERVICE, colourComposeArgs } from '../docker/stack.js';
 import { durableStatus } from '../durable.js';
-import { OpsError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { formatHistoryRow, historyConnection, readHistory } from '../history.js';
 import { lbState } from '../lb.js';
-import { copyLogLines, type LogFormat, logFormat, logLineFormatter } from '../log-format.js';
-import { envPaths, repoRoot } from '../paths.js';
-import { COLOURS, type Colour, type EnvName, isColour } from '../plan.js';
+import { logFormat } from '../log-format.js';
+import { logSource } from '../logs.js';
+import { repoRoot } from '../paths.js';
+import { COLOURS, type Colour, type EnvName } from '../plan.js';
 import { formatQueuedOrders, queuedOrders } from '../queued-orders.js';
 import { createReporter, formatSeconds, formatUptime } from '../report.js';
-import {
-  readStackInfo,
-  STACK_SERVICES,
-  type StackService,
-  stackPaths,
-  stackRuntime,
-  stackStatus,
-} from '../stack.js';
+import { readStackInfo, stackRuntimeOf, stackStatus } from '../stack.js';
 import { colourArgument, envOption } from './args.js';
 
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
@@ -224,112 +212,21 @@ export function registerDeployCommands(
         service: string | undefined,
         opts: { env: EnvName; follow: boolean; lines: string; json: boolean },
       ) => {
-        // Also checks `what` and `service`, whatever the runtime.
-        const files = logFiles(opts.env, what, service);
-        const format = logFormat(opts, out);
-        if ((await stackRuntime(opts.env)) === 'docker') {
-          const docker = dockerLogCommand(repoRoot(), opts.env, what, service, opts);
-          await follow('docker', docker.args, { out, format }, docker.env);
-          return;
-        }
-        const missing = files.filter((f) => !existsSync(f));
-        if (missing.length === files.length)
-          throw new OpsError(
-            `no logs yet for ${what}${service ? ` ${service}` : ''} on ${opts.env}`,
-          );
-        const present = files.filter((f) => existsSync(f));
-        if (!opts.follow) {
-          const formatted = logLineFormatter(format);
-          for (const f of present) {
-            const lines = (await readFile(f, 'utf8'))
-              .trimEnd()
-              .split('\n')
-              .slice(-Number(opts.lines));
-            out.write(`==> ${f} <==\n${lines.map(formatted).join('\n')}\n`);
-          }
-          return;
-        }
-        await follow('tail', ['-n', opts.lines, '-F', ...present], { out, format });
+        // Checks `what`, `service` and `--lines` first, whatever the runtime.
+        const source = logSource(what, service);
+        const lines = Number(opts.lines);
+        if (!Number.isInteger(lines) || lines < 1)
+          throw new UsageError(`--lines must be a whole number of at least 1, not '${opts.lines}'`);
+        const runtime = await stackRuntimeOf(opts.env);
+        await runtime.logs({
+          env: opts.env,
+          root: repoRoot(),
+          source,
+          follow: opts.follow,
+          lines,
+          out,
+          format: logFormat(opts, out),
+        });
       },
     );
-}
-
-/** Runs a log command, its lines formatted onto `out`, until it ends (or Ctrl-C ends it). */
-export function follow(
-  command: string,
-  args: string[],
-  to: { out: NodeJS.WritableStream; format: LogFormat },
-  env: Record<string, string> = {},
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
-    });
-    const copied = copyLogLines(child.stdout, to.out, { format: to.format });
-    let interrupted = false;
-    child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
-    // Its own stderr (inherited) has said why; a failure is never a silent success.
-    child.on('close', (code, signal) =>
-      copied.then(() => {
-        if (code === 0 || interrupted) resolve();
-        else
-          reject(
-            new OpsError(
-              `${command} ${args.slice(0, 2).join(' ')} failed (${code === null ? signal : `exit ${code}`})`,
-            ),
-          );
-      }, reject),
-    );
-    process.once('SIGINT', () => {
-      interrupted = true;
-      child.kill('SIGTERM');
-    });
-  });
-}
-
-/**
- * `docker compose logs` of a colour's project or of the durable project, and the variables
- * compose needs to read that project's file.
- */
-export function dockerLogCommand(
-  root: string,
-  env: EnvName,
-  what: string,
-  service: string | undefined,
-  opts: { follow: boolean; lines: string },
-): { args: string[]; env: Record<string, string> } {
-  const tail = ['logs', '--tail', opts.lines, ...(opts.follow ? ['--follow'] : [])];
-  if (isColour(what)) {
-    // logFiles() has checked the service name already.
-    const name = service ? [COMPOSE_SERVICE[service as StackService]] : [];
-    return { args: colourComposeArgs(root, env, what, ...tail, ...name), env: {} };
-  }
-  return {
-    args: composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...(service ? [service] : [])),
-    env: NOT_STARTING,
-  };
-}
-
-function logFiles(env: EnvName, what: string, service?: string): string[] {
-  if (isColour(what)) {
-    const services = service ? [service] : [...STACK_SERVICES];
-    for (const s of services) {
-      if (!(STACK_SERVICES as readonly string[]).includes(s))
-        throw new UsageError(`unknown service '${s}' (expected ${STACK_SERVICES.join(', ')})`);
-    }
-    return services.map((s) => stackPaths(env, what).log(s as (typeof STACK_SERVICES)[number]));
-  }
-  if (what === 'durable') {
-    const p = envPaths(env);
-    const all: Record<string, string> = {
-      mariadb: p.mariadb.log,
-      aws: p.aws.log,
-      nginx: join(p.nginx.logs, 'error.log'),
-    };
-    if (service && !(service in all))
-      throw new UsageError(`unknown durable service '${service}' (expected mariadb, aws, nginx)`);
-    return service ? [all[service] as string] : Object.values(all);
-  }
-  throw new UsageError(`unknown log source '${what}' (expected blue, green or durable)`);
 }

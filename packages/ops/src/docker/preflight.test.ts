@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { follow } from '../cli/deploy.js';
 import { OpsError } from '../errors.js';
+import { follow } from '../logs.js';
 import { failureLine, requireDocker } from './durable.js';
 
 /**

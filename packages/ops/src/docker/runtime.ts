@@ -1,6 +1,7 @@
 import { readRelease } from '../release.js';
 import type { Runtime } from '../runtime.js';
 import { dockerSetup, dockerStatus, dockerTeardown } from './durable.js';
+import { dockerLogs } from './logs.js';
 import { dockerStackDown, dockerStackStatus, dockerStackUp } from './stack.js';
 
 /** Every service a container: the durable compose project and one project per colour. */
@@ -19,4 +20,5 @@ export const dockerRuntime: Runtime = {
         : null;
     },
   },
+  logs: dockerLogs,
 };

@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { dockerLogCommand } from '../cli/deploy.js';
+import { logSource } from '../logs.js';
 import { readStackInfo } from '../native/stack.js';
 import { silentReporter } from '../report.js';
 import type { DockerExec } from './durable.js';
+import { dockerLogCommand } from './logs.js';
 import {
   colourComposeArgs,
   dockerStackDown,
@@ -219,8 +220,8 @@ describe('docker colour stacks', () => {
   });
 
   it('shows logs with compose logs, naming compose services', () => {
-    const opts = { follow: true, lines: '20' };
-    expect(dockerLogCommand('/repo', 'ci', 'blue', 'api', opts)).toEqual({
+    const opts = { follow: true, lines: 20 };
+    expect(dockerLogCommand('/repo', 'ci', logSource('blue', 'api'), opts)).toEqual({
       args: colourComposeArgs(
         '/repo',
         'ci',
@@ -233,9 +234,9 @@ describe('docker colour stacks', () => {
       ),
       env: {},
     });
-    const durable = dockerLogCommand('/repo', 'ci', 'durable', 'nginx', {
+    const durable = dockerLogCommand('/repo', 'ci', logSource('durable', 'nginx'), {
       follow: false,
-      lines: '5',
+      lines: 5,
     });
     expect(durable.args).toEqual([
       'compose',

@@ -1,0 +1,34 @@
+import { follow, type LogRequest, type LogSource } from '../logs.js';
+import { envPaths } from '../paths.js';
+import type { EnvName } from '../plan.js';
+import { composeArgs, NOT_STARTING } from './durable.js';
+import { COMPOSE_SERVICE, colourComposeArgs } from './stack.js';
+
+/**
+ * `docker compose logs` of a colour's project or of the durable project, and the variables
+ * compose needs to read that project's file.
+ */
+export function dockerLogCommand(
+  root: string,
+  env: EnvName,
+  source: LogSource,
+  opts: { follow: boolean; lines: number },
+): { args: string[]; env: Record<string, string> } {
+  const tail = ['logs', '--tail', String(opts.lines), ...(opts.follow ? ['--follow'] : [])];
+  if (source.kind === 'colour') {
+    const names =
+      source.services.length === 1 ? source.services.map((s) => COMPOSE_SERVICE[s]) : [];
+    return { args: colourComposeArgs(root, env, source.colour, ...tail, ...names), env: {} };
+  }
+  const names = source.services.length === 1 ? source.services : [];
+  return {
+    args: composeArgs({ env, paths: envPaths(env, root) }, ...tail, ...names),
+    env: NOT_STARTING,
+  };
+}
+
+/** The containers' logs through `docker compose logs`. */
+export async function dockerLogs(request: LogRequest): Promise<void> {
+  const docker = dockerLogCommand(request.root, request.env, request.source, request);
+  await follow('docker', docker.args, { out: request.out, format: request.format }, docker.env);
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OpsError } from '../errors.js';
+import { logLineFormatter } from '../log-format.js';
+import { follow, type LogRequest, type LogSource } from '../logs.js';
+import { envPaths } from '../paths.js';
+import type { EnvName } from '../plan.js';
+import { stackPaths } from './stack.js';
+
+/** The log files a source writes natively: one per supervised program. */
+function logFiles(env: EnvName, root: string, source: LogSource): string[] {
+  if (source.kind === 'colour')
+    return source.services.map((s) => stackPaths(env, source.colour, root).log(s));
+  const p = envPaths(env, root);
+  const files = {
+    mariadb: p.mariadb.log,
+    aws: p.aws.log,
+    sqs: p.sqs.log,
+    nginx: join(p.nginx.logs, 'error.log'),
+  };
+  return source.services.map((s) => files[s]);
+}
+
+/** The last lines of each file, then with --follow `tail -F` of them all. */
+export async function nativeLogs(request: LogRequest): Promise<void> {
+  const { env, root, source, out, format } = request;
+  const present = logFiles(env, root, source).filter((f) => existsSync(f));
+  if (present.length === 0) {
+    const what = source.kind === 'colour' ? source.colour : 'durable';
+    const only = source.services.length === 1 ? ` ${source.services[0]}` : '';
+    throw new OpsError(`no logs yet for ${what}${only} on ${env}`);
+  }
+  if (!request.follow) {
+    const formatted = logLineFormatter(format);
+    for (const f of present) {
+      const lines = (await readFile(f, 'utf8')).trimEnd().split('\n').slice(-request.lines);
+      out.write(`==> ${f} <==\n${lines.map(formatted).join('\n')}\n`);
+    }
+    return;
+  }
+  await follow('tail', ['-n', String(request.lines), '-F', ...present], { out, format });
+}
