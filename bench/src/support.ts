@@ -9,7 +9,8 @@ import { createQueues, deleteQueues } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
 
 /**
- * Benchmarks run against the native ci durable layer, set up here if it is not running; the
+ * Benchmarks run against the ci durable layer (native; the switch benchmark in either runtime),
+ * set up here if it is not running; the
  * helpers they share with the tests (pool, queues, signer, sessions, built apps, the results
  * file) are in @echobase/test-kit.
  */
@@ -17,8 +18,9 @@ export const settings = appEnvironment('ci', { operator: true });
 // The SDK clients here and the apps started from here read these (emulator credentials, endpoint).
 Object.assign(process.env, settings);
 
-export async function ensureDurable(): Promise<void> {
-  await setupDurable({ env: 'ci', runtime: 'native', report: createReporter(process.stderr) });
+/** The ci durable layer, set up if it is not running: natively unless `runtime` says docker. */
+export async function ensureDurable(runtime: 'native' | 'docker' = 'native'): Promise<void> {
+  await setupDurable({ env: 'ci', runtime, report: createReporter(process.stderr) });
 }
 
 /** A fresh queue pair with the stack's visibility timeout, and a way to remove it. */
