@@ -4,9 +4,10 @@
  *   products, write each order exactly once) against the real MariaDB, in batches of 10 as SQS
  *   delivers them;
  * - end to end on the SQS endpoint: --queued orders (10,000) drained first by a bare loop of the
- *   processor's own SQS calls (receive 10, delete batch) with as many loops as it polls with, then, queued again,
- *   by the built processor until every one is a row. Target: processor ÷ bare loop ≥ 0.7.
- * Writes bench/results/processor-drain.json. Usage: npm run bench:drain [-- --orders 10000 --queued 10000]
+ *   processor's own SQS calls (receive 10, delete batch) with as many loops as it polls with,
+ *   then, queued again, by the built processor until every one is a row.
+ * Target: processor ÷ bare loop ≥ 0.7. Writes bench/results/processor-drain.json.
+ * Usage: npm run bench:drain [-- --orders 10000 --queued 10000]
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';

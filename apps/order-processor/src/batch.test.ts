@@ -44,7 +44,7 @@ type RecordOne = (
   product: CatalogueEntry,
 ) => Promise<RecordOutcome>;
 
-/** A repository whose batch write records each order through `record`; one throw fails the batch. */
+/** A repository recording each order of a batch through `record`; one throw fails the batch. */
 function repository(record?: RecordOne) {
   const written: { orderId: string; status: RecordedStatus; price: string }[] = [];
   const repo: Repo = {

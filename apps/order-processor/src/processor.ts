@@ -35,8 +35,8 @@ export interface ProcessorDeps {
   /** Long-poll wait of each receive, in seconds (SQS allows 0–20). */
   waitTimeSeconds?: number;
   /**
-   * Poll loops on the queue (DEFAULT_POLLERS when omitted): while one loop writes its batch to the database,
-   * the other receives or deletes, so neither the queue nor the database waits on the other.
+   * Poll loops on the queue (DEFAULT_POLLERS when omitted): while one loop writes its batch to
+   * the database, the other receives or deletes, so neither waits on the other.
    */
   pollers?: number;
   /**
@@ -86,7 +86,8 @@ async function until(condition: () => boolean, intervalMs = 20): Promise<void> {
 
 /**
  * The SQS consumer: `pollers` loops long-poll batches of up to 10 and hand them to
- * `processBatch`; only the messages it returns are deleted. Never reads env, never listens: `main.ts` wires it.
+ * `processBatch`; only the messages it returns are deleted. Never reads env, never listens:
+ * `main.ts` wires it.
  */
 export function createProcessor(deps: ProcessorDeps): Processor {
   const repository = deps.repository ?? createOrdersRepository(deps.pool);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../src/batch.js';
 import { createOrdersRepository } from '../src/orders.repository.js';
 
-/** One batch against the real ci MariaDB: every case of the exactly-once write in one transaction. */
+/** One batch against the real ci MariaDB: each case of the exactly-once write, one transaction. */
 let pool: Pool;
 let fixtures: Fixtures;
 let signer: OrderSigner;
