@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerDeployCommands } from './cli/deploy.js';
+import { stackPaths } from './colour-stack.js';
 import { copyLogLines, logFormat, logLineFormatter } from './log-format.js';
-import { stackPaths } from './native/stack.js';
 
 const pinoLine = JSON.stringify({
   level: 30,

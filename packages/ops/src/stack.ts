@@ -10,14 +10,14 @@ import { runtimeOf } from './runtimes.js';
  * env-runtime.ts), looked up once per process. Deploy, the stack commands and status go
  * through here; each runtime keeps the same stack.json and readiness contract.
  */
+export { readStackInfo, stackPaths } from './colour-stack.js';
 export {
-  readStackInfo,
   STACK_SERVICES,
   type StackInfo,
   type StackService,
+  type StackServiceStatus,
   type StackStatus,
-  stackPaths,
-} from './native/stack.js';
+} from './runtime.js';
 
 const chosen = new Map<string, Promise<Runtime>>();
 /**

@@ -7,7 +7,7 @@ import { createSqsClient } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
 import { EMULATOR_CREDENTIALS } from '../src/aws.js';
-import { readStackInfo, stackPaths } from '../src/native/stack.js';
+import { readStackInfo, stackPaths } from '../src/colour-stack.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { releasesDir } from '../src/release.js';
 import { cli, expectCleanError, ROOT } from './support.js';

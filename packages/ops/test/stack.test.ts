@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Client } from '@echobase/test-kit/http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { answers, readyUrl, type StackStatus } from '../src/native/stack.js';
+import { answers, readyUrl } from '../src/colour-stack.js';
 import { supervisorPaths } from '../src/native/supervisor.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { isAlive, readPid, waitFor } from '../src/process.js';
 import { releasesDir } from '../src/release.js';
+import type { StackStatus } from '../src/runtime.js';
 import { cli, expectCleanError, ROOT, run, sql } from './support.js';
 
 /**

@@ -1,23 +1,25 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueuePair } from '@echobase/infra/queue';
-import { OpsError } from '../errors.js';
 import {
   answers,
   colourQueues,
   readStackInfo,
   readyUrl,
+  servicePorts,
+  stackPaths,
+} from '../colour-stack.js';
+import { OpsError } from '../errors.js';
+import { type Colour, colourNames, type EnvName } from '../plan.js';
+import type { Release } from '../release.js';
+import type { Reporter } from '../report.js';
+import {
   STACK_SERVICES,
   type StackInfo,
   type StackService,
   type StackServiceStatus,
   type StackStatus,
-  servicePorts,
-  stackPaths,
-} from '../native/stack.js';
-import { type Colour, colourNames, type EnvName } from '../plan.js';
-import type { Release } from '../release.js';
-import type { Reporter } from '../report.js';
+} from '../runtime.js';
 import { type DockerExec, execDocker, inspectContainers } from './durable.js';
 
 /**

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stackPaths } from '../colour-stack.js';
 import { OpsError } from '../errors.js';
 import { logLineFormatter } from '../log-format.js';
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
 import type { EnvName } from '../plan.js';
-import { stackPaths } from './stack.js';
 
 /** The log files a source writes natively: one per supervised program. */
 function logFiles(env: EnvName, root: string, source: LogSource): string[] {

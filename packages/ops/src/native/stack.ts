@@ -1,11 +1,22 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from '../app-env.js';
-import { emulatorSqs } from '../aws.js';
+/**
+ * A colour's stack natively: the API gateway, the order processor and the frontend's static
+ * server, as processes run from a release by the environment's supervisor, with the colour's
+ * own SQS queue and DLQ. Each program's definition names its release folder, so whatever
+ * restarts it (the supervisor after a crash, or `stack up`) runs the colour's own build.
+ */
+import {
+  answers,
+  colourQueues,
+  readStackInfo,
+  readyUrl,
+  servicePorts,
+  stackPaths,
+} from '../colour-stack.js';
 import { OpsError } from '../errors.js';
-import { envPaths } from '../paths.js';
-import { type Colour, colourNames, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
+import { type Colour, colourNames, type EnvName, LOOPBACK } from '../plan.js';
 import {
   livePid,
   portInUse,
@@ -26,69 +37,11 @@ import {
 } from '../runtime.js';
 import { type ProcessInfo, type ProgramSpec, RETRYING, Supervisor } from './supervisor.js';
 
-/**
- * A colour's stack natively: the API gateway, the order processor and the frontend's static
- * server, as processes run from a release by the environment's supervisor, with the colour's
- * own SQS queue and DLQ. Each program's definition names its release folder, so whatever
- * restarts it (the supervisor after a crash, or `stack up`) runs the colour's own build.
- */
-// The stack's services and its status shapes are the runtime interface's (runtime.ts).
-export {
-  STACK_SERVICES,
-  type StackInfo,
-  type StackService,
-  type StackServiceStatus,
-  type StackStatus,
-};
-
-export function stackPaths(env: EnvName, colour: Colour, root?: string) {
-  const dir = join(envPaths(env, root).state, 'stacks', colour);
-  return {
-    dir,
-    info: join(dir, 'stack.json'),
-    /** Written by versions before the supervisor; read to stop what they started. */
-    pid: (s: StackService) => join(dir, `${s}.pid`),
-    log: (s: StackService) => join(dir, `${s}.log`),
-    /** Node's on-disk compile cache, shared by the colour's services and its releases. */
-    compileCache: join(dir, 'compile-cache'),
-  };
-}
-
-export function servicePorts(env: EnvName, colour: Colour): Record<StackService, number> {
-  const p = PORT_PLAN[env].colours[colour];
-  return { api: p.api, processor: p.processorHealth, frontend: p.frontend };
-}
-
 const ENTRY: Record<StackService, string> = {
   api: 'apps/api-gateway/dist/main.js',
   processor: 'apps/order-processor/dist/main.js',
   frontend: 'apps/frontend/server.mjs',
 };
-
-/** What "ready" means for each service: the API and processor check their dependencies. */
-export function readyUrl(service: StackService, port: number): string {
-  return `http://${LOOPBACK}:${port}${service === 'frontend' ? '/health/live' : '/health/ready'}`;
-}
-
-export async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-export async function readStackInfo(
-  env: EnvName,
-  colour: Colour,
-  root?: string,
-): Promise<StackInfo | null> {
-  try {
-    return JSON.parse(await readFile(stackPaths(env, colour, root).info, 'utf8')) as StackInfo;
-  } catch {
-    return null;
-  }
-}
 
 /** The supervisor's name for a colour's service: `blue-api`. */
 export const programName = (colour: Colour, service: StackService) => `${colour}-${service}`;
@@ -174,17 +127,6 @@ export async function ownRelease(
   if (!STACK_SERVICES.some((s) => infos.has(programName(colour, s)))) return null;
   const info = await readStackInfo(env, colour, root);
   return info ? readRelease(root, info.buildId) : null;
-}
-
-/** The colour's queue and DLQ, made if missing (both runtimes make them from this host). */
-export async function colourQueues(env: EnvName, colour: Colour): Promise<QueuePair> {
-  const sqs = emulatorSqs(env);
-  const names = colourNames(env, colour);
-  try {
-    return await ensureQueuePair(sqs, { name: names.queue, deadLetterName: names.deadLetterQueue });
-  } finally {
-    sqs.destroy();
-  }
 }
 
 function appProgram(
