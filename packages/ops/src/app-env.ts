@@ -1,4 +1,3 @@
-import { awsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
 import { envPaths } from './paths.js';
 import {
   DATABASE_NAME,
@@ -8,6 +7,7 @@ import {
   LOOPBACK,
   PORT_PLAN,
 } from './plan.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from './provision/aws.js';
 
 /**
  * The settings an app (or a test) needs to use an environment's durable layer natively. No

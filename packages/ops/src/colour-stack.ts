@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureQueuePair, type QueuePair } from '@echobase/infra/queue';
-import { emulatorSqs } from './aws.js';
 import { envPaths } from './paths.js';
 import { type Colour, colourNames, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
+import { emulatorSqs } from './provision/aws.js';
 import type { StackInfo, StackService } from './runtime.js';
 
 /**

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { ensureQueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from './app-env.js';
-import { emulatorSqs } from './aws.js';
 import { setupDurable } from './durable.js';
 import { envPaths } from './paths.js';
 import { DEV_PORTS, DEV_QUEUE } from './plan.js';
+import { emulatorSqs } from './provision/aws.js';
 import type { Reporter } from './report.js';
 
 /**

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
+import type { Release } from './deploy/release.js';
 import { UsageError } from './errors.js';
 import type { LogRequest } from './logs.js';
 import type { EnvPaths } from './paths.js';
 import type { Colour, DurableService, EnvName, EnvPlan } from './plan.js';
-import type { ProvisionResult } from './provision.js';
-import type { Release } from './release.js';
+import type { ProvisionResult } from './provision/provision.js';
 import type { Reporter } from './report.js';
 
 export const RUNTIMES = ['docker', 'native'] as const;

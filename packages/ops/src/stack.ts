@@ -1,6 +1,6 @@
+import type { Release } from './deploy/release.js';
 import { repoRoot } from './paths.js';
 import type { Colour, EnvName } from './plan.js';
-import type { Release } from './release.js';
 import type { Reporter } from './report.js';
 import type { Runtime, RuntimeName, StackInfo, StackStatus } from './runtime.js';
 import { runtimeOf } from './runtimes.js';

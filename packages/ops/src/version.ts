@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { currentBuildId } from './deploy/release.js';
 import { repoRoot } from './paths.js';
-import { currentBuildId } from './release.js';
 
 /**
  * `echobase --version`: this package's version, and the build id a release of the checkout

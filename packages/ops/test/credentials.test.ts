@@ -7,9 +7,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
 import { envPaths } from '../src/paths.js';
 import { durableNames, PORT_PLAN } from '../src/plan.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
 import { cli, ROOT, sql } from './support.js';
 
 /**

@@ -6,10 +6,10 @@ import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
-import { EMULATOR_CREDENTIALS } from '../src/aws.js';
 import { readStackInfo, stackPaths } from '../src/colour-stack.js';
+import { releasesDir } from '../src/deploy/release.js';
 import { PORT_PLAN } from '../src/plan.js';
-import { releasesDir } from '../src/release.js';
+import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
 import { cli, expectCleanError, ROOT } from './support.js';
 
 /**

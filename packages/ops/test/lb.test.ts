@@ -12,13 +12,13 @@ import { connect } from 'node:net';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLbCommands } from '../src/cli/lb.js';
-import { readCredentials } from '../src/credentials.js';
 import { OpsError, UsageError } from '../src/errors.js';
-import { type LbState, lbState, switchColour } from '../src/lb.js';
+import { type LbState, lbState, switchColour } from '../src/lb/lb.js';
 import { nativeNginx, nginxSwitchPaths } from '../src/native/nginx.js';
 import { envPaths } from '../src/paths.js';
 import { type Colour, LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../src/plan.js';
 import { livePid, waitFor } from '../src/process.js';
+import { readCredentials } from '../src/provision/credentials.js';
 import { cli, ROOT, status } from './support.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyConnection } from '../src/history.js';
+import { historyConnection } from '../src/deploy/history.js';
 import { cli } from './support.js';
 
 /** `echobase status` shows how long the oldest queued order has waited, in text and JSON. */

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Client } from '@echobase/test-kit/http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answers, readyUrl } from '../src/colour-stack.js';
+import { releasesDir } from '../src/deploy/release.js';
 import { supervisorPaths } from '../src/native/supervisor.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { isAlive, readPid, waitFor } from '../src/process.js';
-import { releasesDir } from '../src/release.js';
 import type { StackStatus } from '../src/runtime.js';
 import { cli, expectCleanError, ROOT, run, sql } from './support.js';
 

@@ -3,10 +3,10 @@ import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secret
 import { echobase, type Run } from '@echobase/test-kit/cli';
 import { ROOT } from '@echobase/test-kit/env';
 import { createConnection } from 'mysql2/promise';
-import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/aws.js';
 import type { DurableStatus } from '../src/durable.js';
 import { envPaths } from '../src/paths.js';
 import { DATABASE_NAME, durableNames, type EnvName, LOOPBACK, PORT_PLAN } from '../src/plan.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
 
 /** Shared with every test folder (@echobase/test-kit); ops tests import them from here. */
 export { expectCleanError, type Run, run } from '@echobase/test-kit/cli';

@@ -1,11 +1,11 @@
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { createConnection } from 'mysql2/promise';
-import { emulatorSqs } from '../aws.js';
 import { readyUrl, servicePorts } from '../colour-stack.js';
 import { durableStatus } from '../durable.js';
 import { OpsError } from '../errors.js';
 import { type Colour, DATABASE_NAME, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
 import { isAlive, waitFor } from '../process.js';
+import { emulatorSqs } from '../provision/aws.js';
 import { stackStatus } from '../stack.js';
 
 /**

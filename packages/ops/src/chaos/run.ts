@@ -4,14 +4,14 @@ import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secret
 import { type Session, signUp } from '@echobase/test-kit/http';
 import { createConnection } from 'mysql2/promise';
 import { appEnvironment } from '../app-env.js';
-import { awsEndpoint, EMULATOR_CREDENTIALS } from '../aws.js';
+import { buildRelease, readRelease } from '../deploy/release.js';
 import { setupDurable } from '../durable.js';
 import { OpsError } from '../errors.js';
-import { lbState, switchColour } from '../lb.js';
+import { lbState, switchColour } from '../lb/lb.js';
 import { repoRoot } from '../paths.js';
 import { type Colour, DATABASE_NAME, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
 import { waitFor } from '../process.js';
-import { buildRelease, readRelease } from '../release.js';
+import { awsEndpoint, EMULATOR_CREDENTIALS } from '../provision/aws.js';
 import { type Reporter, silentReporter } from '../report.js';
 import { stackDown, stackStatus, stackUp } from '../stack.js';
 import { FAULTS, type FaultContext, type FaultName, kill, recovered, victim } from './faults.js';

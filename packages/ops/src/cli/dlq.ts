@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { emulatorSqs } from '../aws.js';
+import { UsageError } from '../errors.js';
+import { COLOURS, type Colour, colourNames, type EnvName } from '../plan.js';
+import { emulatorSqs } from '../provision/aws.js';
 import {
   type DlqDeps,
   type DlqEntry,
@@ -8,9 +10,7 @@ import {
   purgeDeadLetters,
   redriveDeadLetters,
   type Target,
-} from '../dlq.js';
-import { UsageError } from '../errors.js';
-import { COLOURS, type Colour, colourNames, type EnvName } from '../plan.js';
+} from '../queues/dlq.js';
 import { colourArgument, envOption } from './args.js';
 
 type Out = { write(text: string): unknown };

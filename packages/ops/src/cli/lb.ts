@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { recordSwitch } from '../history.js';
+import { recordSwitch } from '../deploy/history.js';
 import {
   type LbClientOptions,
   type LbState,
   lbState,
   type SwitchResult,
   switchColour,
-} from '../lb.js';
+} from '../lb/lb.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
 import { colourArgument, envOption } from './args.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { buildRelease, readRelease } from '../deploy/release.js';
 import { UsageError } from '../errors.js';
 import { repoRoot } from '../paths.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
-import { buildRelease, readRelease } from '../release.js';
 import { createReporter, formatUptime } from '../report.js';
 import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
 import { colourArgument, envOption } from './args.js';

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { generateCredentials, writeCredentials } from '../credentials.js';
 import { envPaths } from '../paths.js';
 import { PORT_PLAN } from '../plan.js';
+import { generateCredentials, writeCredentials } from '../provision/credentials.js';
 import { silentReporter } from '../report.js';
 import type { DurableContext } from '../runtime.js';
 import {

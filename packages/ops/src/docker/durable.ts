@@ -2,10 +2,14 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { OpsError } from '../errors.js';
 import { DURABLE_SERVICES, durableNames, LOOPBACK } from '../plan.js';
-import { provision } from '../provision.js';
+import {
+  generateCredentials,
+  upgradeCredentials,
+  writeCredentials,
+} from '../provision/credentials.js';
+import { provision } from '../provision/provision.js';
 import type { DurableContext, ServiceStatus, SetupResult, TeardownResult } from '../runtime.js';
 
 const execFileAsync = promisify(execFile);

@@ -1,4 +1,4 @@
-import { readRelease } from '../release.js';
+import { readRelease } from '../deploy/release.js';
 import type { Runtime } from '../runtime.js';
 import { dockerSetup, dockerStatus, dockerTeardown } from './durable.js';
 import { dockerLogs } from './logs.js';

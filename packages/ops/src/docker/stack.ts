@@ -9,9 +9,9 @@ import {
   servicePorts,
   stackPaths,
 } from '../colour-stack.js';
+import type { Release } from '../deploy/release.js';
 import { OpsError } from '../errors.js';
 import { type Colour, colourNames, type EnvName } from '../plan.js';
-import type { Release } from '../release.js';
 import type { Reporter } from '../report.js';
 import {
   STACK_SERVICES,

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { generateCredentials, upgradeCredentials, writeCredentials } from '../credentials.js';
 import { findCommand, nativeDependencies, requireDependencies } from '../deps.js';
 import { OpsError } from '../errors.js';
 import { toolPaths } from '../paths.js';
 import { portInUse, residentBytes } from '../process.js';
-import { provision } from '../provision.js';
+import {
+  generateCredentials,
+  upgradeCredentials,
+  writeCredentials,
+} from '../provision/credentials.js';
+import { provision } from '../provision/provision.js';
 import type { DurableContext, SetupResult, TeardownResult } from '../runtime.js';
 import { elasticmqService } from './elasticmq.js';
 import { mariadbService } from './mariadb.js';

@@ -15,6 +15,7 @@ import {
   servicePorts,
   stackPaths,
 } from '../colour-stack.js';
+import { type Release, readRelease } from '../deploy/release.js';
 import { OpsError } from '../errors.js';
 import { type Colour, colourNames, type EnvName, LOOPBACK } from '../plan.js';
 import {
@@ -26,7 +27,6 @@ import {
   tail,
   waitFor,
 } from '../process.js';
-import { type Release, readRelease } from '../release.js';
 import type { Reporter } from '../report.js';
 import {
   STACK_SERVICES,

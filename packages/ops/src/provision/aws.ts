@@ -14,8 +14,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@echobase/infra/queue';
-import type { Credentials } from './credentials.js';
-import { OpsError } from './errors.js';
+import { OpsError } from '../errors.js';
 import {
   APP_DB_USER,
   AWS_REGION,
@@ -23,7 +22,8 @@ import {
   type EnvName,
   MIGRATOR_DB_USER,
   PORT_PLAN,
-} from './plan.js';
+} from '../plan.js';
+import type { Credentials } from './credentials.js';
 
 /** Emulators accept any key; these are not secrets and never reach real AWS. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'echobase', secretAccessKey: 'echobase' };

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { MigrationError, migrate } from '@echobase/infra/db';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import { readCredentials } from './credentials.js';
-import { OpsError } from './errors.js';
-import { envPaths } from './paths.js';
+import { OpsError } from '../errors.js';
+import { envPaths } from '../paths.js';
 import {
   type Colour,
   DATABASE_NAME,
@@ -12,8 +11,9 @@ import {
   LOOPBACK,
   MIGRATOR_DB_USER,
   PORT_PLAN,
-} from './plan.js';
-import { readStackInfo } from './stack.js';
+} from '../plan.js';
+import { readCredentials } from '../provision/credentials.js';
+import { readStackInfo } from '../stack.js';
 
 export type StepStatus = 'started' | 'succeeded' | 'failed' | 'skipped';
 

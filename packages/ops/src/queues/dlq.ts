@@ -10,9 +10,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { decodeOrderPlaced } from '@echobase/infra/queue';
-import { awsEndpoint } from './aws.js';
-import { OpsError } from './errors.js';
-import { type Colour, colourNames, type EnvName, PORT_PLAN } from './plan.js';
+import { OpsError } from '../errors.js';
+import { type Colour, colourNames, type EnvName, PORT_PLAN } from '../plan.js';
+import { awsEndpoint } from '../provision/aws.js';
 
 /**
  * The dead-letter queue of a colour's order queue, behind `echobase dlq list|redrive|purge`

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readCredentials } from './credentials.js';
-import { messageOf, OpsError } from './errors.js';
-import { envPaths } from './paths.js';
-import { COLOURS, type Colour, type EnvName, LOOPBACK, PORT_PLAN } from './plan.js';
+import { messageOf, OpsError } from '../errors.js';
+import { envPaths } from '../paths.js';
+import { COLOURS, type Colour, type EnvName, LOOPBACK, PORT_PLAN } from '../plan.js';
+import { readCredentials } from '../provision/credentials.js';
 
 /**
  * The load balancer's admin API (nginx/lua/echobase.lua), on the environment's loopback admin

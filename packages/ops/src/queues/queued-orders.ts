@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise';
-import { historyConnection } from './history.js';
-import type { EnvName } from './plan.js';
-import { formatUptime } from './report.js';
+import { historyConnection } from '../deploy/history.js';
+import type { EnvName } from '../plan.js';
+import { formatUptime } from '../report.js';
 
 /**
  * Orders accepted and still `queued`: a few for a second or two is normal; one waiting for

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { OpsError } from './errors.js';
-import type { Reporter } from './report.js';
+import { OpsError } from '../errors.js';
+import type { Reporter } from '../report.js';
 
 const run = promisify(execFile);
 

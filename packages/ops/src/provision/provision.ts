@@ -1,3 +1,5 @@
+import type { EnvName, EnvPlan } from '../plan.js';
+import type { Reporter } from '../report.js';
 import { awsEndpoint, ensureSecrets } from './aws.js';
 import type { Credentials } from './credentials.js';
 import {
@@ -6,8 +8,6 @@ import {
   type RootAccess,
   verifyAppAccess,
 } from './database.js';
-import type { EnvName, EnvPlan } from './plan.js';
-import type { Reporter } from './report.js';
 
 export interface ProvisionResult {
   changed: boolean;

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeSwitch, formatLbState, registerLbCommands } from './cli/lb.js';
-import { generateCredentials, writeCredentials } from './credentials.js';
-import { OpsError, UsageError } from './errors.js';
+import { describeSwitch, formatLbState, registerLbCommands } from '../cli/lb.js';
+import { OpsError, UsageError } from '../errors.js';
+import { envPaths } from '../paths.js';
+import { generateCredentials, writeCredentials } from '../provision/credentials.js';
 import { type LbState, lbState, switchColour } from './lb.js';
-import { envPaths } from './paths.js';
 
 const TOKEN = 'test-admin-token';
 

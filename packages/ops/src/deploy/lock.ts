@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { OpsError } from './errors.js';
-import type { EnvName } from './plan.js';
-import { isAlive } from './process.js';
+import { OpsError } from '../errors.js';
+import type { EnvName } from '../plan.js';
+import { isAlive } from '../process.js';
 
 export interface LockHolder {
   pid: number;

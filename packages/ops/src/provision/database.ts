@@ -1,9 +1,7 @@
 import { type MigrateResult, migrate, schemaVersion } from '@echobase/infra/db';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
 import { type ConnectionOptions, createConnection } from 'mysql2/promise';
-import { type AwsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
-import type { Credentials } from './credentials.js';
-import { OpsError } from './errors.js';
+import { OpsError } from '../errors.js';
 import {
   APP_DB_USER,
   DATABASE_NAME,
@@ -11,7 +9,9 @@ import {
   type EnvName,
   LOOPBACK,
   MIGRATOR_DB_USER,
-} from './plan.js';
+} from '../plan.js';
+import { type AwsEndpoint, EMULATOR_CREDENTIALS } from './aws.js';
+import type { Credentials } from './credentials.js';
 
 /** How to reach MariaDB as root: natively through the private socket, in docker over TCP. */
 export type RootAccess = { socketPath: string } | { host: string; port: number };

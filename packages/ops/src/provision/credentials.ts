@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { OpsError } from './errors.js';
+import { OpsError } from '../errors.js';
 
 /**
  * One environment's credentials, generated once. Secrets Manager (encrypted under the

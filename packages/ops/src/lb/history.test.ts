@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerLbCommands } from './cli/lb.js';
+import { registerLbCommands } from '../cli/lb.js';
+import type { EnvName } from '../plan.js';
 import type { SwitchResult } from './lb.js';
-import type { EnvName } from './plan.js';
 
 function collector() {
   let text = '';

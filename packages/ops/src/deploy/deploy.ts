@@ -3,13 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { migrate } from '@echobase/infra/db';
 import { type QueueDepth, queueDepth } from '@echobase/infra/queue';
-import { emulatorSqs } from './aws.js';
-import { readCredentials } from './credentials.js';
-import { acquireDeployLock } from './deploy-lock.js';
-import { OpsError } from './errors.js';
-import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from './history.js';
-import { lbState, switchColour } from './lb.js';
-import { envPaths } from './paths.js';
+import { OpsError } from '../errors.js';
+import { lbState, switchColour } from '../lb/lb.js';
+import { envPaths } from '../paths.js';
 import {
   COLOURS,
   type Colour,
@@ -18,11 +14,15 @@ import {
   LOOPBACK,
   MIGRATOR_DB_USER,
   PORT_PLAN,
-} from './plan.js';
+} from '../plan.js';
+import { emulatorSqs } from '../provision/aws.js';
+import { readCredentials } from '../provision/credentials.js';
+import type { Reporter } from '../report.js';
+import { readStackInfo, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
+import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from './history.js';
+import { acquireDeployLock } from './lock.js';
 import { buildRelease, type Release, readRelease } from './release.js';
-import type { Reporter } from './report.js';
 import { smokeTest } from './smoke.js';
-import { readStackInfo, type StackStatus, stackDown, stackStatus, stackUp } from './stack.js';
 
 export interface DeployOptions {
   env: EnvName;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { OpsError } from './errors.js';
-import type { Colour } from './plan.js';
+import { OpsError } from '../errors.js';
+import type { Colour } from '../plan.js';
 
 /**
  * Smoke tests of a colour before it gets traffic, through the load balancer's direct listener

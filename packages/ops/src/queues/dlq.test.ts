@@ -3,9 +3,9 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerDlqCommands } from './cli/dlq.js';
+import { registerDlqCommands } from '../cli/dlq.js';
+import { OpsError } from '../errors.js';
 import { type DlqDeps, describeMessage } from './dlq.js';
-import { OpsError } from './errors.js';
 
 /**
  * The dlq commands' arguments, errors and output, with a stand-in SQS client. The real thing,
