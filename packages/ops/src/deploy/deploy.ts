@@ -23,6 +23,7 @@ import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from
 import { acquireDeployLock } from './lock.js';
 import { buildRelease, type Release, readRelease } from './release.js';
 import { smokeTest } from './smoke.js';
+import { stepRunner } from './steps.js';
 
 export interface DeployOptions {
   env: EnvName;
@@ -250,22 +251,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       `deploying ${release.buildId} to ${colour} on ${env} (production now: ${active ?? 'nothing'})`,
     );
 
-    const step = async <T>(
-      name: string,
-      work: () => Promise<T>,
-      describe: (r: T) => string,
-      move?: { colour: Colour; from: Colour | null },
-    ): Promise<T> => {
-      const id = await record.start(name, move);
-      try {
-        const result = await report.step(name, work, describe);
-        await record.finish(id, 'succeeded', describe(result));
-        return result;
-      } catch (error) {
-        await record.finish(id, 'failed', (error as Error).message);
-        throw error;
-      }
-    };
+    const step = stepRunner(record, report);
 
     await step(
       'migrate',
