@@ -8,6 +8,11 @@ export interface Reporter {
   line(text: string): void;
 }
 
+/** Resident memory as people read it: `42 MB`; `-` when unknown. */
+export function formatMegabytes(bytes: number | null): string {
+  return bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`;
+}
+
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -11,11 +11,9 @@ import { repoRoot } from '../paths.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
 import { emulatorSqs } from '../provision/aws.js';
 import { formatQueuedOrders, queuedOrders } from '../queues/queued-orders.js';
-import { createReporter, formatSeconds, formatUptime } from '../report.js';
+import { createReporter, formatMegabytes, formatSeconds, formatUptime } from '../report.js';
 import { readStackInfo, stackRuntimeOf, stackStatus } from '../stack.js';
 import { colourArgument, envOption } from './args.js';
-
-const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
 
 /** Everything about an environment at once: durable layer, both colours, the switch, queues. */
 async function fullStatus(env: EnvName) {
@@ -141,10 +139,10 @@ export function registerDeployCommands(
         return;
       }
       out.write(
-        `${opts.env}: production → ${s.active ?? 'nothing'} · ${mb(s.residentBytes)} resident in all\n`,
+        `${opts.env}: production → ${s.active ?? 'nothing'} · ${formatMegabytes(s.residentBytes)} resident in all\n`,
       );
       out.write(
-        `  durable (${s.durable.runtime}): ${s.durable.services.map((d) => `${d.service} ${d.state}${d.healthy ? '' : ' (not healthy)'} ${mb(d.rssBytes)} up ${formatUptime(d.uptimeSeconds)} ${d.restarts ?? '-'} restarts`).join(' · ')}\n`,
+        `  durable (${s.durable.runtime}): ${s.durable.services.map((d) => `${d.service} ${d.state}${d.healthy ? '' : ' (not healthy)'} ${formatMegabytes(d.rssBytes)} up ${formatUptime(d.uptimeSeconds)} ${d.restarts ?? '-'} restarts`).join(' · ')}\n`,
       );
       for (const c of s.colours) {
         const q = c.queue ? `${c.queue.visible + c.queue.inFlight} queued` : 'no queue';
@@ -156,7 +154,7 @@ export function registerDeployCommands(
         );
         for (const svc of c.services)
           out.write(
-            `      ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mb(svc.rssBytes).padEnd(8)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
+            `      ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${formatMegabytes(svc.rssBytes).padEnd(8)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
           );
       }
       out.write(`  ${formatQueuedOrders(s.orders)}\n`);

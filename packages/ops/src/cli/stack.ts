@@ -3,7 +3,7 @@ import { buildRelease, readRelease } from '../deploy/release.js';
 import { UsageError } from '../errors.js';
 import { repoRoot } from '../paths.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
-import { createReporter, formatUptime } from '../report.js';
+import { createReporter, formatMegabytes, formatUptime } from '../report.js';
 import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
 import { colourArgument, envOption } from './args.js';
 
@@ -12,7 +12,7 @@ function printStack(out: NodeJS.WritableStream, s: StackStatus): void {
     `${s.colour} on ${s.env}: ${s.buildId ? `build ${s.buildId}` : 'no build'} · ${s.healthy ? 'healthy' : 'not healthy'}\n`,
   );
   for (const svc of s.services) {
-    const mem = svc.rssBytes === null ? '-' : `${Math.round(svc.rssBytes / 2 ** 20)} MB`;
+    const mem = formatMegabytes(svc.rssBytes);
     out.write(
       `  ${svc.service.padEnd(10)}${svc.state.padEnd(9)}${String(svc.pid ?? '-').padEnd(9)}${String(svc.port).padEnd(7)}${mem.padEnd(8)}${(svc.healthy ? 'ready' : '-').padEnd(7)}${`${svc.restarts ?? '-'} restarts`.padEnd(12)}up ${formatUptime(svc.uptimeSeconds)}\n`,
     );
