@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { MigrationError, migrate } from '@echobase/infra/db';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { readStackInfo } from '../colour-stack.js';
 import { OpsError } from '../errors.js';
 import { envPaths } from '../paths.js';
 import {
@@ -13,7 +14,6 @@ import {
   PORT_PLAN,
 } from '../plan.js';
 import { readCredentials } from '../provision/credentials.js';
-import { readStackInfo } from '../stack.js';
 
 export type StepStatus = 'started' | 'succeeded' | 'failed' | 'skipped';
 
