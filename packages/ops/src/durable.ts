@@ -15,7 +15,6 @@ import type {
   TeardownResult,
 } from './runtime.js';
 import { runtimeOf } from './runtimes.js';
-import { stackDown } from './stack.js';
 
 export interface DurableOptions {
   env: EnvName;
@@ -91,7 +90,8 @@ export async function teardownDurable(
   );
   const result = await withEnvLock(ctx, async () => {
     // The colours first, in either runtime: they run on the layer (in docker, on its network).
-    for (const colour of COLOURS) await stackDown(ctx.env, colour, ctx.report, ctx.paths.root);
+    for (const colour of COLOURS)
+      await runtime.stack.down(ctx.env, colour, ctx.report, ctx.paths.root);
     const done = await runtime.durable.teardown(ctx, options.volumes);
     if (options.volumes) await forgetRuntime(ctx.env, options.root);
     return done;

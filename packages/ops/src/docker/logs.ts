@@ -1,8 +1,8 @@
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
 import type { EnvName } from '../plan.js';
+import { COMPOSE_SERVICE, colourComposeArgs } from './compose.js';
 import { composeArgs, NOT_STARTING } from './durable.js';
-import { COMPOSE_SERVICE, colourComposeArgs } from './stack.js';
 
 /**
  * `docker compose logs` of a colour's project or of the durable project, and the variables

@@ -6,15 +6,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readStackInfo } from '../colour-stack.js';
 import { logSource } from '../logs.js';
 import { silentReporter } from '../report.js';
+import { colourComposeArgs } from './compose.js';
 import type { DockerExec } from './durable.js';
 import { dockerLogCommand } from './logs.js';
-import {
-  colourComposeArgs,
-  dockerStackDown,
-  dockerStackStatus,
-  dockerStackUp,
-  parseMemUsage,
-} from './stack.js';
+import { dockerStackDown, dockerStackStatus, dockerStackUp, parseMemUsage } from './stack.js';
 
 /** No engine here: these pin the commands the docker colour stack gives docker. */
 const roots: string[] = [];

@@ -1,5 +1,4 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { QueuePair } from '@echobase/infra/queue';
 import {
   answers,
@@ -16,10 +15,10 @@ import type { Reporter } from '../report.js';
 import {
   STACK_SERVICES,
   type StackInfo,
-  type StackService,
   type StackServiceStatus,
   type StackStatus,
 } from '../runtime.js';
+import { COMPOSE_SERVICE, colourComposeArgs } from './compose.js';
 import { type DockerExec, execDocker, inspectContainers } from './durable.js';
 
 /**
@@ -28,34 +27,6 @@ import { type DockerExec, execDocker, inspectContainers } from './durable.js';
  * The same contract as the native stack (native/stack.ts): the same stack.json, the same
  * queues, the same readiness checks on the same published ports.
  */
-
-/** Compose service of each stack service. */
-export const COMPOSE_SERVICE: Record<StackService, string> = {
-  api: 'api-gateway',
-  processor: 'order-processor',
-  frontend: 'frontend',
-};
-
-/** `docker compose` pointed at the colour's project, the environment's ports and both files. */
-export function colourComposeArgs(
-  root: string,
-  env: EnvName,
-  colour: Colour,
-  ...rest: string[]
-): string[] {
-  return [
-    'compose',
-    '-p',
-    colourNames(env, colour).composeProject,
-    '--env-file',
-    join(root, 'durable', `.env.${env}`),
-    '-f',
-    join(root, 'docker-compose.yml'),
-    '-f',
-    join(root, `docker-compose.${colour}.yml`),
-    ...rest,
-  ];
-}
 
 /** What compose interpolates: the environment, and the build the images are tagged with. */
 const composeEnv = (env: EnvName, buildId: string) => ({ ECHOBASE_ENV: env, BUILD_ID: buildId });
