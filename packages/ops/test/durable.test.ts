@@ -284,9 +284,13 @@ describe('durable layer (native, ci)', () => {
   });
 
   it('runs devlocal beside ci without touching it', async () => {
-    const devlocalWasRunning = (await status('devlocal')).services.every(
-      (s) => s.state === 'running',
-    );
+    // devlocal is the user's: left as found. One this test made is deleted again, so that the
+    // docker half of the test command finds the machine as a newcomer's.
+    const devlocalExisted =
+      existsSync(runtimeRecord('devlocal', ROOT)) ||
+      existsSync(envPaths('devlocal', ROOT).mariadb.data);
+    const devlocalWasRunning =
+      devlocalExisted && (await status('devlocal')).services.every((s) => s.state === 'running');
     await sql('ci', 'INSERT INTO users (email, password_hash) VALUES (?, ?)', [MARKER, 'x']);
     const ciBefore = await pids('ci');
     try {
@@ -302,7 +306,8 @@ describe('durable layer (native, ci)', () => {
       expect(await sql('ci', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(1);
       expect(await credentialsFile('devlocal')).not.toBe(await credentialsFile('ci'));
     } finally {
-      if (!devlocalWasRunning) await cli(['durable', 'teardown', 'devlocal']);
+      if (!devlocalExisted) await cli(['durable', 'teardown', 'devlocal', '--volumes']);
+      else if (!devlocalWasRunning) await cli(['durable', 'teardown', 'devlocal']);
     }
   });
 });
