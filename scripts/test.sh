@@ -66,11 +66,12 @@ ci_on() {
     ECHOBASE_RUNTIME="" ./durable/teardown.sh ci --volumes
     recorded=""
   fi
-  # Docker volumes outlive the checkout that made them: a ci left in docker by another checkout
-  # of the project would hold a database whose credentials are not here, which setup rightly
-  # refuses. ci holds test data only, so it goes too.
-  if [[ -z $recorded && $1 == docker ]]; then
-    ./durable/teardown.sh ci --volumes
+  # Docker containers and volumes outlive the checkout that made them: a ci left in docker by
+  # another checkout of the project holds the ci ports, and a database whose credentials are not
+  # here (which setup rightly refuses). ci holds test data only, so it goes too, whichever
+  # runtime comes next, wherever an engine answers.
+  if [[ -z $recorded ]] && docker info >/dev/null 2>&1; then
+    ECHOBASE_RUNTIME=docker ./durable/teardown.sh ci --volumes
   fi
 }
 
