@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../src/chaos/run.js';
+import { nativeOnly } from './support.js';
+
+nativeOnly('chaos.test.ts');
 
 /**
  * A short chaos run on the real ci stacks: every fault once, under load. Nothing is timed here

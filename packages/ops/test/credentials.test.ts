@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { envPaths } from '../src/paths.js';
 import { durableNames, PORT_PLAN } from '../src/plan.js';
 import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
-import { cli, ROOT, sql } from './support.js';
+import { cli, nativeOnly, ROOT, sql } from './support.js';
+
+nativeOnly('credentials.test.ts');
 
 /**
  * An environment set up before the order signing key and the admin token existed upgrades in

@@ -10,7 +10,9 @@ import { readStackInfo, stackPaths } from '../src/colour-stack.js';
 import { releasesDir } from '../src/deploy/release.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
-import { cli, expectCleanError, ROOT } from './support.js';
+import { cli, expectCleanError, nativeOnly, ROOT } from './support.js';
+
+nativeOnly('deploy.test.ts');
 
 /**
  * The blue/green flow on the native ci environment, with real stacks behind the real load

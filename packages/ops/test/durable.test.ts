@@ -14,6 +14,7 @@ import {
   cli,
   credentialsFile,
   expectCleanError,
+  nativeOnly,
   pids,
   ROOT,
   readLogin,
@@ -21,6 +22,8 @@ import {
   sql,
   status,
 } from './support.js';
+
+nativeOnly('durable.test.ts');
 
 /**
  * The durable layer's lifecycle on the real native ci environment: MariaDB, moto and nginx as

@@ -19,7 +19,9 @@ import { envPaths } from '../src/paths.js';
 import { type Colour, LB_UPSTREAM_ADDRESS, PORT_PLAN } from '../src/plan.js';
 import { livePid, waitFor } from '../src/process.js';
 import { readCredentials } from '../src/provision/credentials.js';
-import { cli, ROOT, status } from './support.js';
+import { cli, nativeOnly, ROOT, status } from './support.js';
+
+nativeOnly('lb.test.ts');
 
 /**
  * The load balancer on the real native ci nginx, in front of fake colours: tiny HTTP servers on

@@ -9,7 +9,9 @@ import { supervisorPaths } from '../src/native/supervisor.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { isAlive, readPid, waitFor } from '../src/process.js';
 import type { StackStatus } from '../src/runtime.js';
-import { cli, expectCleanError, ROOT, run, sql } from './support.js';
+import { cli, expectCleanError, nativeOnly, ROOT, run, sql } from './support.js';
+
+nativeOnly('stack.test.ts');
 
 /**
  * A colour's stack on the native ci environment: built from this checkout into a release,

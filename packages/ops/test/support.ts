@@ -12,6 +12,21 @@ import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
 export { expectCleanError, type Run, run } from '@echobase/test-kit/cli';
 export { ROOT } from '@echobase/test-kit/env';
 
+/**
+ * For the test files that drive native processes (the supervisor, nginx, pids, stub apps on the
+ * colour ports): called first, it refuses a run for the docker runtime, whose ci those would
+ * start processes beside, and names how to run the file.
+ */
+export function nativeOnly(file: string): void {
+  const runtime = process.env.ECHOBASE_RUNTIME || 'native';
+  if (runtime !== 'native') {
+    throw new Error(
+      `${file} drives native processes; run it for the native runtime ` +
+        `(ECHOBASE_RUNTIME=native, or ./scripts/test.sh --runtime native), not ${runtime}`,
+    );
+  }
+}
+
 /** The built CLI as a user runs it, with extra environment: the form these tests call it in. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return echobase(args, { env });
