@@ -90,10 +90,14 @@ native_suite() {
   npx gitlab-ci-local --no-color --json-schema-validation=false
 }
 
-# The integration tests that talk to a deployed colour and the durable layer only through the
+# The integration tests that talk to the colours and the durable layer only through the
 # runtime-neutral CLI and library (the rest drive native processes or stub apps on the colour
-# ports). The e2e suite's setup is a full `echobase deploy` of green in docker.
-docker_suite_files=(test/order-pipeline.test.ts test/dlq.test.ts test/queued-orders.test.ts)
+# ports, and refuse a docker run): the order path, the DLQ, queued orders, and the deploy flow
+# (deploy, keep warm, rollback, history, retire). The e2e suite's setup is a full
+# `echobase deploy` of green in docker.
+docker_suite_files=(
+  test/order-pipeline.test.ts test/dlq.test.ts test/queued-orders.test.ts test/deploy-flow.test.ts
+)
 
 # Polls `url` until it answers 200, for at most `seconds`.
 await_ok() {
@@ -147,7 +151,7 @@ docker_suite() {
   step "docker: the README's commands for devlocal (durable layer, blue by docker compose, switch)"
   readme_devlocal
 
-  step "docker: integration tests of the deployed pipeline (against the ci layer in docker)"
+  step "docker: integration tests: the order path and the deploy flow (on the ci layer in docker)"
   npm run test:integration -w @echobase/ops -- "${docker_suite_files[@]}"
 
   step "docker: end-to-end tests (Chromium against green deployed on ci in docker)"

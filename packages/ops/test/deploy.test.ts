@@ -1,62 +1,28 @@
 import { spawn } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '@echobase/infra/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appEnvironment } from '../src/app-env.js';
-import { readStackInfo, stackPaths } from '../src/colour-stack.js';
+import { stackPaths } from '../src/colour-stack.js';
 import { releasesDir } from '../src/deploy/release.js';
-import { PORT_PLAN } from '../src/plan.js';
-import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
-import { cli, expectCleanError, nativeOnly, ROOT } from './support.js';
-
-nativeOnly('deploy.test.ts');
+import {
+  cli,
+  expectCleanError,
+  history,
+  lb,
+  nativeOnly,
+  PRODUCTION,
+  ROOT,
+  servedBy,
+} from './support.js';
 
 /**
- * The blue/green flow on the native ci environment, with real stacks behind the real load
- * balancer. Slow by nature (each deploy starts a colour and smoke-tests it), so the scenarios
- * build on each other in order.
+ * The blue/green flow's native scenarios on the ci environment, with real stacks behind the
+ * real load balancer: releases broken on purpose, a killed API, deploys killed mid-step. The
+ * runtime-neutral ones (deploy, keep warm, rollback, history, retire) are deploy-flow.test.ts.
+ * Slow by nature (each deploy starts a colour and smoke-tests it), so the scenarios build on
+ * each other in order.
  */
-const production = `http://127.0.0.1:${PORT_PLAN.ci.durable.lbProduction}`;
-let buildId = '';
-
-async function servedBy(): Promise<string | null> {
-  const res = await fetch(`${production}/health/live`);
-  return res.headers.get('x-echobase-colour');
-}
-
-async function lb(): Promise<{ active: string | null }> {
-  return JSON.parse((await cli(['lb', 'status', '--env', 'ci', '--json'])).stdout);
-}
-
-interface HistoryRow {
-  step: string;
-  status: string;
-  colour: string;
-  fromColour: string | null;
-  actor: string | null;
-  buildId: string;
-  startedAt: string;
-}
-
-/** The newest `limit` rows of `echobase history --json`, oldest first. */
-async function history(limit = 30): Promise<HistoryRow[]> {
-  const result = await cli(['history', '--env', 'ci', '--json', '--limit', String(limit)]);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as HistoryRow[];
-}
-
-const operator = `${userInfo().username}@${hostname()}`;
-
-/** The build each colour runs, as `status` reports it. */
-async function builds(): Promise<Record<string, string | null>> {
-  const s = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
-  return Object.fromEntries(
-    s.colours.map((c: { colour: string; buildId: string | null }) => [c.colour, c.buildId]),
-  );
-}
+nativeOnly('deploy.test.ts');
 
 /** `echobase deploy …` in the background, as a user starts it, with its progress collected. */
 function startDeploy(args: string[]) {
@@ -74,11 +40,16 @@ function startDeploy(args: string[]) {
   return { child, exited, stderr: () => stderr };
 }
 
+let buildId = '';
+
 beforeAll(async () => {
   await cli(['stack', 'down', 'blue', '--env', 'ci']);
   await cli(['stack', 'down', 'green', '--env', 'ci']);
   expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
   buildId = (await cli(['release', 'build'])).stdout.trim();
+  // Where the runtime-neutral scenarios (deploy-flow.test.ts) leave ci: green serves, blue down.
+  const green = await cli(['deploy', '--env', 'ci', '--colour', 'green', '--watch', '1']);
+  expect(green.code, green.stderr).toBe(0);
 });
 
 afterAll(async () => {
@@ -89,118 +60,6 @@ afterAll(async () => {
 });
 
 describe('deploy, switch, rollback, retire (native, ci)', () => {
-  it('deploys blue, then green next to it, and production follows with no reload', async () => {
-    const first = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
-    expect(first.code, first.stderr).toBe(0);
-    expect(await servedBy()).toBe('blue');
-
-    const second = await cli([
-      'deploy',
-      '--env',
-      'ci',
-      '--colour',
-      'green',
-      '--watch',
-      '1',
-      '--keep-warm',
-    ]);
-    expect(second.code, second.stderr).toBe(0);
-    for (const step of [
-      'migrate',
-      'start',
-      'readiness',
-      'smoke',
-      'switch',
-      'watch',
-      'drain',
-      'keep-warm',
-    ]) {
-      expect(second.stderr, step).toMatch(new RegExp(`\\b${step}\\b`));
-    }
-    expect(await servedBy()).toBe('green');
-    expect((await lb()).active).toBe('green');
-
-    expect(
-      (await history()).findLast((r) => r.step === 'switch' && r.colour === 'green'),
-    ).toMatchObject({
-      status: 'succeeded',
-      fromColour: 'blue',
-      actor: operator,
-      buildId: (await builds()).green,
-    });
-  });
-
-  it('rolls back to the colour kept warm, then forward again; history shows both', async () => {
-    const back = await cli(['rollback', '--env', 'ci']);
-    expect(back.code, back.stderr).toBe(0);
-    expect(await servedBy()).toBe('blue');
-    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
-    expect(await servedBy()).toBe('green');
-    // A switch to the colour already active changes nothing, so it is not history.
-    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
-
-    const [rollback, forward] = await history(2);
-    const running = await builds();
-    expect(rollback).toMatchObject({
-      step: 'rollback',
-      fromColour: 'green',
-      colour: 'blue',
-      status: 'succeeded',
-      actor: operator,
-      buildId: running.blue,
-    });
-    expect(forward).toMatchObject({
-      step: 'switch',
-      fromColour: 'blue',
-      colour: 'green',
-      status: 'succeeded',
-      actor: operator,
-      buildId: running.green,
-    });
-    expect(Date.parse(forward?.startedAt ?? '')).toBeGreaterThanOrEqual(
-      Date.parse(rollback?.startedAt ?? ''),
-    );
-
-    // For people: in time order, who, what, from → to.
-    const text = await cli(['history', '--env', 'ci', '--limit', '2']);
-    const lines = text.stdout.trimEnd().split('\n').slice(-2);
-    expect(lines[0]).toMatch(
-      new RegExp(`${operator}\\s+rollback\\s+green → blue\\s+${running.blue}\\s+succeeded`),
-    );
-    expect(lines[1]).toMatch(
-      new RegExp(`${operator}\\s+switch\\s+blue → green\\s+${running.green}\\s+succeeded`),
-    );
-  });
-
-  it('refuses to retire the active colour, or one whose queue holds orders', async () => {
-    const active = await cli(['retire', 'green', '--env', 'ci']);
-    expect(active.code).toBe(1);
-    expect(expectCleanError(active)).toMatch(/green serves production on ci/);
-
-    // blue's processor stopped, an order left on its queue: retiring blue would lose it.
-    await cli(['stack', 'down', 'blue', '--env', 'ci']);
-    const info = await readStackInfo('ci', 'blue', ROOT);
-    const base = appEnvironment('ci');
-    const sqs = createSqsClient({
-      region: base.AWS_REGION as string,
-      endpoint: base.AWS_ENDPOINT_URL_SQS,
-      credentials: EMULATOR_CREDENTIALS,
-    });
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: info?.queueUrl as string,
-        MessageBody: '{"left":"behind"}',
-      }),
-    );
-    const queued = await cli(['retire', 'blue', '--env', 'ci']);
-    expect(queued.code).toBe(1);
-    expect(expectCleanError(queued)).toMatch(/blue on ci still holds 1 queued/);
-    expect((await cli(['retire', 'blue', '--env', 'ci', '--force'])).code).toBe(0);
-    // Not an order: gone, so later deploys need not wait for it to reach the DLQ.
-    await sqs.send(new PurgeQueueCommand({ QueueUrl: info?.queueUrl as string }));
-    sqs.destroy();
-  });
-
   it('never sends traffic to a colour whose smoke tests fail', async () => {
     // A release with no frontend page: everything starts, the smoke test of / fails.
     const broken = join(releasesDir(ROOT), 'test-broken');
@@ -236,7 +95,7 @@ describe('deploy, switch, rollback, retire (native, ci)', () => {
       'SIGKILL',
     );
     for (let i = 0; i < 40; i++)
-      await fetch(`${production}/api/v1/products`).catch(() => undefined);
+      await fetch(`${PRODUCTION}/api/v1/products`).catch(() => undefined);
     expect(await deploy.exited).toBe(1);
     expect(deploy.stderr()).toMatch(/switched back to green/);
     expect(await servedBy()).toBe('green');

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { createSecretsReader, dbCredentialsSchema } from '@echobase/infra/secrets';
 import { echobase, type Run } from '@echobase/test-kit/cli';
 import { ROOT } from '@echobase/test-kit/env';
@@ -85,4 +86,46 @@ export async function sql<T = Record<string, unknown>>(
 
 export async function credentialsFile(env: EnvName): Promise<string> {
   return readFile(envPaths(env, ROOT).credentials, 'utf8');
+}
+
+/** The ci production listener, as a client reaches it. */
+export const PRODUCTION = `http://127.0.0.1:${PORT_PLAN.ci.durable.lbProduction}`;
+
+/** The colour that answered a request on production (the load balancer's header). */
+export async function servedBy(): Promise<string | null> {
+  const res = await fetch(`${PRODUCTION}/health/live`);
+  return res.headers.get('x-echobase-colour');
+}
+
+/** `echobase lb status --env ci --json`. */
+export async function lb(): Promise<{ active: string | null }> {
+  return JSON.parse((await cli(['lb', 'status', '--env', 'ci', '--json'])).stdout);
+}
+
+export interface HistoryRow {
+  step: string;
+  status: string;
+  colour: string;
+  fromColour: string | null;
+  actor: string | null;
+  buildId: string;
+  startedAt: string;
+}
+
+/** The newest `limit` rows of `echobase history --env ci --json`, oldest first. */
+export async function history(limit = 30): Promise<HistoryRow[]> {
+  const result = await cli(['history', '--env', 'ci', '--json', '--limit', String(limit)]);
+  if (result.code !== 0) throw new Error(`history failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as HistoryRow[];
+}
+
+/** Who history records as the actor of this test run's commands. */
+export const OPERATOR = `${userInfo().username}@${hostname()}`;
+
+/** The build each colour runs on ci, as `status` reports it. */
+export async function builds(): Promise<Record<string, string | null>> {
+  const s = JSON.parse((await cli(['status', '--env', 'ci', '--json'])).stdout);
+  return Object.fromEntries(
+    s.colours.map((c: { colour: string; buildId: string | null }) => [c.colour, c.buildId]),
+  );
 }

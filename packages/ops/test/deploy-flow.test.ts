@@ -1,0 +1,134 @@
+import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '@echobase/infra/queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appEnvironment } from '../src/app-env.js';
+import { readStackInfo } from '../src/colour-stack.js';
+import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
+import { builds, cli, expectCleanError, history, lb, OPERATOR, ROOT, servedBy } from './support.js';
+
+/**
+ * The blue/green flow an operator runs, in the runtime the run is for (the native half and the
+ * docker half of the test command both run this file): deploy blue, then green next to it with
+ * blue kept warm, production following with no reload; rollback and forward, in history; retire
+ * refused for the active colour and for a colour whose queue holds messages. The scenarios
+ * build on each other in order. Natively-only scenarios are in deploy.test.ts.
+ */
+beforeAll(async () => {
+  await cli(['stack', 'down', 'blue', '--env', 'ci']);
+  await cli(['stack', 'down', 'green', '--env', 'ci']);
+  expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+});
+
+describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'native'}, ci)`, () => {
+  it('deploys blue, then green next to it, and production follows with no reload', async () => {
+    const first = await cli(['deploy', '--env', 'ci', '--colour', 'blue', '--watch', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await servedBy()).toBe('blue');
+
+    const second = await cli([
+      'deploy',
+      '--env',
+      'ci',
+      '--colour',
+      'green',
+      '--watch',
+      '1',
+      '--keep-warm',
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    for (const step of [
+      'migrate',
+      'start',
+      'readiness',
+      'smoke',
+      'switch',
+      'watch',
+      'drain',
+      'keep-warm',
+    ]) {
+      expect(second.stderr, step).toMatch(new RegExp(`\\b${step}\\b`));
+    }
+    expect(await servedBy()).toBe('green');
+    expect((await lb()).active).toBe('green');
+
+    expect(
+      (await history()).findLast((r) => r.step === 'switch' && r.colour === 'green'),
+    ).toMatchObject({
+      status: 'succeeded',
+      fromColour: 'blue',
+      actor: OPERATOR,
+      buildId: (await builds()).green,
+    });
+  });
+
+  it('rolls back to the colour kept warm, then forward again; history shows both', async () => {
+    const back = await cli(['rollback', '--env', 'ci']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(await servedBy()).toBe('blue');
+    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
+    expect(await servedBy()).toBe('green');
+    // A switch to the colour already active changes nothing, so it is not history.
+    expect((await cli(['switch', 'green', '--env', 'ci'])).code).toBe(0);
+
+    const [rollback, forward] = await history(2);
+    const running = await builds();
+    expect(rollback).toMatchObject({
+      step: 'rollback',
+      fromColour: 'green',
+      colour: 'blue',
+      status: 'succeeded',
+      actor: OPERATOR,
+      buildId: running.blue,
+    });
+    expect(forward).toMatchObject({
+      step: 'switch',
+      fromColour: 'blue',
+      colour: 'green',
+      status: 'succeeded',
+      actor: OPERATOR,
+      buildId: running.green,
+    });
+    expect(Date.parse(forward?.startedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(rollback?.startedAt ?? ''),
+    );
+
+    // For people: in time order, who, what, from → to.
+    const text = await cli(['history', '--env', 'ci', '--limit', '2']);
+    const lines = text.stdout.trimEnd().split('\n').slice(-2);
+    expect(lines[0]).toMatch(
+      new RegExp(`${OPERATOR}\\s+rollback\\s+green → blue\\s+${running.blue}\\s+succeeded`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`${OPERATOR}\\s+switch\\s+blue → green\\s+${running.green}\\s+succeeded`),
+    );
+  });
+
+  it('refuses to retire the active colour, or one whose queue holds orders', async () => {
+    const active = await cli(['retire', 'green', '--env', 'ci']);
+    expect(active.code).toBe(1);
+    expect(expectCleanError(active)).toMatch(/green serves production on ci/);
+
+    // blue's processor stopped, an order left on its queue: retiring blue would lose it.
+    await cli(['stack', 'down', 'blue', '--env', 'ci']);
+    const info = await readStackInfo('ci', 'blue', ROOT);
+    const base = appEnvironment('ci');
+    const sqs = createSqsClient({
+      region: base.AWS_REGION as string,
+      endpoint: base.AWS_ENDPOINT_URL_SQS,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: info?.queueUrl as string,
+        MessageBody: '{"left":"behind"}',
+      }),
+    );
+    const queued = await cli(['retire', 'blue', '--env', 'ci']);
+    expect(queued.code).toBe(1);
+    expect(expectCleanError(queued)).toMatch(/blue on ci still holds 1 queued/);
+    expect((await cli(['retire', 'blue', '--env', 'ci', '--force'])).code).toBe(0);
+    // Not an order: gone, so later deploys need not wait for it to reach the DLQ.
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: info?.queueUrl as string }));
+    sqs.destroy();
+  });
+});
