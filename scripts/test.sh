@@ -121,18 +121,24 @@ readme_devlocal() {
     echo "devlocal already exists here ($recorded): left alone; the README's devlocal commands run where it does not"
     return 0
   fi
-  ./durable/setup.sh devlocal
-  BUILD_ID=$(git rev-parse --short=12 HEAD) \
-    docker compose -f docker-compose.yml -f docker-compose.blue.yml -p echobase-blue up -d --build --wait
-  npx echobase switch blue
-  # Production (8080) serves blue: the catalogue through its API, the colour in a header.
-  curl -fsS http://127.0.0.1:8080/api/v1/products | grep -q '"sku"'
-  curl -fsS -D - -o /dev/null http://127.0.0.1:8080/health/live | grep -qi '^x-echobase-colour: blue'
-  # Plain `up -d`: the root .env names both files; the build id is then `dev`.
-  docker compose -p echobase-blue up -d
-  await_ok http://127.0.0.1:8081/health/ready 120
-  [[ $(docker inspect -f '{{.Config.Image}}' echobase-devlocal-blue-api-gateway) == echobase/api-gateway:dev ]]
-  ./durable/teardown.sh devlocal --volumes
+  # As a newcomer's shell runs them: without the ci settings the suites exported (compose lets
+  # the shell's ECHOBASE_ENV override the files).
+  (
+    # shellcheck disable=SC2046
+    unset $(echobase durable env ci --export --operator | sed -n 's/^export \([A-Z_]*\)=.*/\1/p')
+    ./durable/setup.sh devlocal
+    BUILD_ID=$(git rev-parse --short=12 HEAD) \
+      docker compose -f docker-compose.yml -f docker-compose.blue.yml -p echobase-blue up -d --build --wait
+    npx echobase switch blue
+    # Production (8080) serves blue: the catalogue through its API, the colour in a header.
+    curl -fsS http://127.0.0.1:8080/api/v1/products | grep -q '"sku"'
+    curl -fsS -D - -o /dev/null http://127.0.0.1:8080/health/live | grep -qi '^x-echobase-colour: blue'
+    # Plain `up -d`: the root .env names both files; the build id is then `dev`.
+    docker compose -p echobase-blue up -d
+    await_ok http://127.0.0.1:8081/health/ready 120
+    [[ $(docker inspect -f '{{.Config.Image}}' echobase-devlocal-blue-api-gateway) == echobase/api-gateway:dev ]]
+    ./durable/teardown.sh devlocal --volumes
+  )
 }
 
 docker_suite() {

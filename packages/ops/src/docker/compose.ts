@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { type Colour, colourNames, type EnvName } from '../plan.js';
 import type { StackService } from '../runtime.js';
 
@@ -30,4 +32,21 @@ export function colourComposeArgs(
     join(root, `docker-compose.${colour}.yml`),
     ...rest,
   ];
+}
+
+/**
+ * The values of the env files a compose command names (`--env-file`). Compose lets the caller's
+ * environment override an env file, so a shell that has eval'd another environment's settings
+ * (`echobase durable env ci --export` sets ECHOBASE_ENV=ci) would make `durable setup devlocal`
+ * name devlocal's containers after ci. Every compose command the CLI runs gets these values in
+ * its own environment: the file it names always wins.
+ */
+export function envFileValues(args: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < args.length - 1; i += 1) {
+    const file = args[i + 1] as string;
+    if (args[i] === '--env-file' && existsSync(file))
+      Object.assign(values, parseEnv(readFileSync(file, 'utf8')));
+  }
+  return values;
 }

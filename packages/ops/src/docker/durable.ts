@@ -11,6 +11,7 @@ import {
 } from '../provision/credentials.js';
 import { provision } from '../provision/provision.js';
 import type { DurableContext, ServiceStatus, SetupResult, TeardownResult } from '../runtime.js';
+import { envFileValues } from './compose.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -20,7 +21,7 @@ export type DockerExec = (args: string[], env?: NodeJS.ProcessEnv) => Promise<st
 export const execDocker: DockerExec = async (args, env) => {
   try {
     const { stdout } = await execFileAsync('docker', args, {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...envFileValues(args), ...env },
       maxBuffer: 16 << 20,
     });
     return stdout;

@@ -1,7 +1,7 @@
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
 import type { EnvName } from '../plan.js';
-import { COMPOSE_SERVICE, colourComposeArgs } from './compose.js';
+import { COMPOSE_SERVICE, colourComposeArgs, envFileValues } from './compose.js';
 import { composeArgs, NOT_STARTING } from './durable.js';
 
 /**
@@ -30,5 +30,10 @@ export function dockerLogCommand(
 /** The containers' logs through `docker compose logs`. */
 export async function dockerLogs(request: LogRequest): Promise<void> {
   const docker = dockerLogCommand(request.root, request.env, request.source, request);
-  await follow('docker', docker.args, { out: request.out, format: request.format }, docker.env);
+  await follow(
+    'docker',
+    docker.args,
+    { out: request.out, format: request.format },
+    { ...envFileValues(docker.args), ...docker.env },
+  );
 }
