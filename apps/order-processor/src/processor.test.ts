@@ -20,8 +20,6 @@ const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64u
 class FakeQueue {
   visible: Message[] = [];
   deleted: string[] = [];
-  /** Every message handed out, so a release can make it visible again. */
-  received: Message[] = [];
   receives = 0;
 
   put(order: OrderPlaced) {
@@ -47,20 +45,11 @@ class FakeQueue {
             for (let waited = 0; this.visible.length === 0 && waited < 200; waited += 10) {
               await sleep(10, undefined, { signal: options?.abortSignal });
             }
-            const messages = this.visible.splice(0, 10);
-            this.received.push(...messages);
-            return { Messages: messages };
+            return { Messages: this.visible.splice(0, 10) };
           }
           case 'DeleteMessageBatchCommand': {
             const entries = command.input.Entries as { Id: string }[];
             this.deleted.push(...entries.map((e) => e.Id));
-            return { Successful: entries, Failed: [] };
-          }
-          case 'ChangeMessageVisibilityBatchCommand': {
-            // Held messages released: visible again at once.
-            const entries = command.input.Entries as { Id: string; ReceiptHandle: string }[];
-            const handles = new Set(entries.map((e) => e.ReceiptHandle));
-            this.visible.push(...this.received.filter((m) => handles.has(m.ReceiptHandle ?? '')));
             return { Successful: entries, Failed: [] };
           }
           default:
@@ -75,7 +64,7 @@ const order = () => orderFor(1, SEEDED.plasmaConduit, 1);
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
-function setup(repository: Partial<OrdersRepository>, pollers?: number) {
+function setup(repository: Partial<OrdersRepository>) {
   const queue = new FakeQueue();
   const lines: { msg: string }[] = [];
   const processor = createProcessor({
@@ -97,12 +86,11 @@ function setup(repository: Partial<OrdersRepository>, pollers?: number) {
             { sku: 'PC-042', name: 'Plasma Conduit', price: '89.50', active: true },
           ]),
         ),
-      recordOrders: async (writes) => writes.map(() => 'recorded' as const),
+      recordOrder: async () => 'recorded',
       claimStale: async () => [],
       returnAttempts: async () => undefined,
       ...repository,
     },
-    ...(pollers ? { pollers } : {}),
     pauseInitialBackoffMs: 10,
     pauseMaxBackoffMs: 40,
     waitTimeSeconds: 1,
@@ -119,9 +107,9 @@ describe('processor lifecycle', () => {
         pings += 1;
         if (down) throw refused();
       },
-      recordOrders: async (writes) => {
+      recordOrder: async () => {
         if (down) throw refused();
-        return writes.map(() => 'recorded' as const);
+        return 'recorded';
       },
     });
     await processor.start();
@@ -139,8 +127,8 @@ describe('processor lifecycle', () => {
     expect(queue.receives).toBe(receivesAtPause); // not polling while paused
     expect(queue.deleted).toHaveLength(1); // the failed message was left alone
 
-    down = false; // the held message is released on resume, and written
-
+    queue.put(lost); // its visibility timeout ran out: SQS offers it again
+    down = false;
     await waitFor('the resume and the write', () => queue.deleted.length === 2);
     expect(processor.status().state).toBe('running');
     await processor.stop();
@@ -180,18 +168,13 @@ describe('processor lifecycle', () => {
       release = resolve;
     });
     let writing = false;
-    // One poll loop: with more, another loop's long poll in progress takes the late order
-    // (the next test's case).
-    const { queue, processor } = setup(
-      {
-        recordOrders: async (writes) => {
-          writing = true;
-          await gate;
-          return writes.map(() => 'recorded' as const);
-        },
+    const { queue, processor } = setup({
+      recordOrder: async () => {
+        writing = true;
+        await gate;
+        return 'recorded';
       },
-      1,
-    );
+    });
     await processor.start();
     queue.put(order());
     queue.put(order());
@@ -218,9 +201,9 @@ describe('processor lifecycle', () => {
     // invisible for the visibility timeout), so stop waits for the poll and handles its batch.
     const written: string[] = [];
     const { queue, processor } = setup({
-      recordOrders: async (writes) => {
-        written.push(...writes.map((w) => w.order.orderId));
-        return writes.map(() => 'recorded' as const);
+      recordOrder: async (o) => {
+        written.push(o.orderId);
+        return 'recorded';
       },
     });
     await processor.start();
@@ -232,29 +215,5 @@ describe('processor lifecycle', () => {
     expect(written).toEqual([late.orderId]);
     expect(queue.deleted).toHaveLength(1);
     expect(processor.status().state).toBe('stopped');
-  });
-
-  it('writes with one poll loop while another receives: two batches in flight at once', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let writing = 0;
-    const { queue, processor } = setup({
-      recordOrders: async (writes) => {
-        writing += 1;
-        await gate;
-        return writes.map(() => 'recorded' as const);
-      },
-    });
-    await processor.start();
-    for (let i = 0; i < 10; i += 1) queue.put(order());
-    await waitFor('the first batch to be writing', () => writing === 1);
-    queue.put(order());
-    await waitFor('a second batch to be writing beside it', () => writing === 2);
-    expect(processor.status().inFlight).toBe(11);
-    release();
-    await waitFor('both batches deleted', () => queue.deleted.length === 11);
-    await processor.stop();
   });
 });
