@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { textCollector } from '@echobase/test-kit/logs';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerDeployCommands } from './cli/deploy.js';
@@ -22,17 +23,6 @@ const nginxLine =
 const mariadbLine = '2026-01-02  3:04:05 0 [Note] mariadbd: ready for connections.';
 
 const pretty = logLineFormatter('pretty', { colorize: false });
-
-function collector() {
-  let text = '';
-  const stream = {
-    write(chunk: string) {
-      text += chunk;
-      return true;
-    },
-  } as unknown as NodeJS.WritableStream;
-  return { stream, text: () => text };
-}
 
 describe('log lines', () => {
   it('prints a pino line for people: level, message and fields on one line, no raw JSON', () => {
@@ -71,7 +61,7 @@ describe('log lines', () => {
   });
 
   it('copies a stream line by line, formatted', async () => {
-    const out = collector();
+    const out = textCollector();
     await copyLogLines(Readable.from([`${pinoLine}\n${nginxLine}\n`, mariadbLine]), out.stream, {
       format: 'pretty',
       colorize: false,
@@ -80,7 +70,7 @@ describe('log lines', () => {
     expect(lines[0]).toMatch(/INFO: order accepted/);
     expect(lines.slice(1)).toEqual([nginxLine, mariadbLine, '']);
 
-    const raw = collector();
+    const raw = textCollector();
     await copyLogLines(Readable.from([`${pinoLine}\n${nginxLine}\n`]), raw.stream, {
       format: 'json',
     });
@@ -96,10 +86,10 @@ describe('echobase logs', () => {
   });
 
   async function logs(args: string[], isTTY: boolean): Promise<string> {
-    const out = collector();
+    const out = textCollector();
     Object.assign(out.stream, { isTTY });
     const program = new Command('echobase').exitOverride();
-    registerDeployCommands(program, out.stream, collector().stream);
+    registerDeployCommands(program, out.stream, textCollector().stream);
     await program.parseAsync(['logs', ...args], { from: 'user' });
     return out.text();
   }

@@ -2,7 +2,7 @@ import type { Release } from './deploy/release.js';
 import { repoRoot } from './paths.js';
 import type { Colour, EnvName } from './plan.js';
 import type { Reporter } from './report.js';
-import type { Runtime, RuntimeName, StackInfo, StackStatus } from './runtime.js';
+import type { Runtime, StackInfo, StackStatus } from './runtime.js';
 import { runtimeOf } from './runtimes.js';
 
 /**
@@ -10,14 +10,6 @@ import { runtimeOf } from './runtimes.js';
  * env-runtime.ts), looked up once per process. Deploy, the stack commands and status go
  * through here; each runtime keeps the same stack.json and readiness contract.
  */
-export { readStackInfo, stackPaths } from './colour-stack.js';
-export {
-  STACK_SERVICES,
-  type StackInfo,
-  type StackService,
-  type StackServiceStatus,
-  type StackStatus,
-} from './runtime.js';
 
 const chosen = new Map<string, Promise<Runtime>>();
 /**
@@ -33,11 +25,6 @@ export function stackRuntimeOf(env: EnvName, root = repoRoot()): Promise<Runtime
     runtime.catch(() => chosen.delete(key));
   }
   return runtime;
-}
-
-/** The name of the environment's runtime (see stackRuntimeOf). */
-export async function stackRuntime(env: EnvName, root = repoRoot()): Promise<RuntimeName> {
-  return (await stackRuntimeOf(env, root)).name;
 }
 
 export async function stackStatus(

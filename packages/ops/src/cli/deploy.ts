@@ -1,5 +1,6 @@
 import { queueDepth } from '@echobase/infra/queue';
 import type { Command } from 'commander';
+import { readStackInfo } from '../colour-stack.js';
 import { deploy, retire, rollback } from '../deploy/deploy.js';
 import { formatHistoryRow, historyConnection, readHistory } from '../deploy/history.js';
 import { durableStatus } from '../durable.js';
@@ -12,7 +13,7 @@ import { COLOURS, type Colour, type EnvName } from '../plan.js';
 import { emulatorSqs } from '../provision/aws.js';
 import { formatQueuedOrders, queuedOrders } from '../queues/queued-orders.js';
 import { createReporter, formatMegabytes, formatSeconds, formatUptime } from '../report.js';
-import { readStackInfo, stackRuntimeOf, stackStatus } from '../stack.js';
+import { stackRuntimeOf, stackStatus } from '../stack.js';
 import { colourArgument, envOption } from './args.js';
 
 /** Everything about an environment at once: durable layer, both colours, the switch, queues. */

@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { repoRoot } from '../paths.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
 import { createReporter, formatMegabytes, formatUptime } from '../report.js';
-import { ownRelease, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
+import type { StackStatus } from '../runtime.js';
+import { ownRelease, stackDown, stackStatus, stackUp } from '../stack.js';
 import { colourArgument, envOption } from './args.js';
 
 function printStack(out: NodeJS.WritableStream, s: StackStatus): void {

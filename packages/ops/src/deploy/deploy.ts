@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { migrate } from '@echobase/infra/db';
 import { type QueueDepth, queueDepth } from '@echobase/infra/queue';
+import { readStackInfo } from '../colour-stack.js';
 import { OpsError } from '../errors.js';
 import { lbState, switchColour } from '../lb/lb.js';
 import { envPaths } from '../paths.js';
@@ -18,7 +19,8 @@ import {
 import { emulatorSqs } from '../provision/aws.js';
 import { readCredentials } from '../provision/credentials.js';
 import type { Reporter } from '../report.js';
-import { readStackInfo, type StackStatus, stackDown, stackStatus, stackUp } from '../stack.js';
+import type { StackStatus } from '../runtime.js';
+import { stackDown, stackStatus, stackUp } from '../stack.js';
 import { historyConnection, recordSwitch, type StepRecorder, stepRecorder } from './history.js';
 import { acquireDeployLock } from './lock.js';
 import { buildRelease, type Release, readRelease } from './release.js';

@@ -1,19 +1,9 @@
+import { textCollector } from '@echobase/test-kit/logs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerLbCommands } from '../cli/lb.js';
 import type { EnvName } from '../plan.js';
 import type { SwitchResult } from './lb.js';
-
-function collector() {
-  let text = '';
-  const stream = {
-    write(chunk: string) {
-      text += chunk;
-      return true;
-    },
-  } as unknown as NodeJS.WritableStream;
-  return { stream, text: () => text };
-}
 
 /** `echobase switch …` against a fake load balancer answering `answer`, with history faked too. */
 async function runSwitch(
@@ -21,8 +11,8 @@ async function runSwitch(
   answer: SwitchResult,
   record: (env: EnvName, result: SwitchResult, message: string) => Promise<void>,
 ) {
-  const out = collector();
-  const err = collector();
+  const out = textCollector();
+  const err = textCollector();
   const fetch = (async () =>
     new Response(JSON.stringify(answer), {
       headers: { 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { textCollector } from '@echobase/test-kit/logs';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeSwitch, formatLbState, registerLbCommands } from '../cli/lb.js';
@@ -58,19 +59,8 @@ function refused(): never {
   });
 }
 
-function collector() {
-  let text = '';
-  const stream = {
-    write(chunk: string) {
-      text += chunk;
-      return true;
-    },
-  } as unknown as NodeJS.WritableStream;
-  return { stream, text: () => text };
-}
-
 async function runCommands(args: string[], fetch: typeof globalThis.fetch) {
-  const out = collector();
+  const out = textCollector();
   const program = new Command('echobase').exitOverride().configureOutput({
     writeOut: () => {},
     writeErr: () => {},
@@ -79,7 +69,7 @@ async function runCommands(args: string[], fetch: typeof globalThis.fetch) {
   registerLbCommands(
     program,
     out.stream,
-    collector().stream,
+    textCollector().stream,
     { fetch, token: TOKEN },
     async () => {},
   );

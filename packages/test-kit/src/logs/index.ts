@@ -13,3 +13,15 @@ export function captureLogger(name = 'test'): { logger: Logger; lines: LogLine[]
   });
   return { logger, lines };
 }
+
+/** A writable stream that keeps what is written to it, for testing what a command prints. */
+export function textCollector(): { stream: NodeJS.WritableStream; text: () => string } {
+  let text = '';
+  const stream = {
+    write(chunk: string) {
+      text += chunk;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  return { stream, text: () => text };
+}
