@@ -44,9 +44,20 @@ export function colourComposeArgs(
 export function envFileValues(args: readonly string[]): Record<string, string> {
   const values: Record<string, string> = {};
   for (let i = 0; i < args.length - 1; i += 1) {
-    const file = args[i + 1] as string;
-    if (args[i] === '--env-file' && existsSync(file))
-      Object.assign(values, parseEnv(readFileSync(file, 'utf8')));
+    if (args[i] === '--env-file') Object.assign(values, readEnvFile(args[i + 1] as string));
+  }
+  return values;
+}
+
+/** Read once per process: the files are checked in, and status polls call compose often. */
+const envFiles = new Map<string, Record<string, string>>();
+function readEnvFile(file: string): Record<string, string> {
+  let values = envFiles.get(file);
+  if (!values) {
+    values = existsSync(file)
+      ? (parseEnv(readFileSync(file, 'utf8')) as Record<string, string>)
+      : {};
+    envFiles.set(file, values);
   }
   return values;
 }
