@@ -1,6 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { createOrderSigner, type OrderPlaced, signedOrderMessage } from '@echobase/infra/queue';
+import {
+  createOrderSigner,
+  type OrderPlaced,
+  reloadingSigner,
+  signedOrderMessage,
+} from '@echobase/infra/queue';
 import { captureLogger } from '@echobase/test-kit/logs';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
 import { describe, expect, it, vi } from 'vitest';
@@ -95,6 +100,45 @@ describe('processBatch', () => {
     // One catalogue read for the whole batch.
     expect(repo.products).toHaveBeenCalledTimes(1);
     expect(repo.products).toHaveBeenCalledWith([2, 5, 999]);
+  });
+
+  it('reads the signing keys again for a key it does not know, once per batch, and then writes the order', async () => {
+    const { logger, lines } = captureLogger();
+    const { repo, written } = repository();
+    const before = { signingKey: randomBytes(48).toString('base64url') };
+    const after = {
+      signingKey: randomBytes(48).toString('base64url'),
+      previousSigningKey: before.signingKey,
+    };
+    // The secret was rotated after this processor started; an API started since signs with the new key.
+    const load = vi.fn(async () => after);
+    const keys = reloadingSigner(before, load);
+    const rotated = createOrderSigner(after);
+    const a = orderFor(7);
+    const b = orderFor(7);
+    const messages = [a, b].map((o) => {
+      const m = signedOrderMessage(o, rotated);
+      return message(m.MessageBody, 1, m.MessageAttributes);
+    });
+
+    const result = await processBatch(messages, { repository: repo, signer: keys, logger });
+
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(result.done).toHaveLength(2);
+    expect(written.map((w) => w.orderId)).toEqual([a.orderId, b.orderId]);
+    expect(
+      lines.some((l) => l.msg === 'the order signing keys changed since the start: reloaded'),
+    ).toBe(true);
+    // A forgery is still refused after the reload, and costs no second read within the interval.
+    const stranger = createOrderSigner({ signingKey: randomBytes(48).toString('base64url') });
+    const forged = signedOrderMessage(orderFor(7), stranger);
+    const again = await processBatch([message(forged.MessageBody, 1, forged.MessageAttributes)], {
+      repository: repo,
+      signer: keys,
+      logger,
+    });
+    expect(again.counts.unauthenticated).toBe(1);
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   it('never reads an unsigned, re-signed or altered message, and logs why without what it claims', async () => {

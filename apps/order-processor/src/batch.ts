@@ -1,13 +1,24 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Logger } from '@echobase/infra/logger';
-import { decodeOrderPlaced, type OrderPlaced, type OrderSigner } from '@echobase/infra/queue';
+import {
+  decodeOrderPlaced,
+  type OrderPlaced,
+  type OrderSigner,
+  type ReloadingSigner,
+  UNKNOWN_KEY,
+  type Verified,
+} from '@echobase/infra/queue';
 import { classifyFailure, failureCode } from './failures.js';
 import type { OrdersRepository } from './orders.repository.js';
 
 export interface BatchDeps {
   repository: Pick<OrdersRepository, 'products' | 'recordOrder'>;
-  /** Checks each message's signature before anything else is read from it. */
-  signer: Pick<OrderSigner, 'verify'>;
+  /**
+   * Checks each message's signature before anything else is read from it. With `reload`, a
+   * message signed with a key it does not know makes it read the keys again first (a rotation
+   * since this process started), at most once per batch.
+   */
+  signer: Pick<OrderSigner, 'verify'> & Partial<Pick<ReloadingSigner, 'reload'>>;
   logger: Logger;
   /** Runs right after an order's write commits, before its message is deleted (test hook). */
   afterWrite?: ((order: OrderPlaced) => void) | undefined;
@@ -84,8 +95,16 @@ export async function processBatch(
   const done: Message[] = [];
   const valid: { message: Message; order: OrderPlaced; log: Logger }[] = [];
 
-  for (const message of messages) {
-    const verified = deps.signer.verify(message.Body, message.MessageAttributes);
+  const verify = (m: Message) => deps.signer.verify(m.Body, m.MessageAttributes);
+  let verdicts: Verified[] = messages.map(verify);
+  const unknownKey = (v: Verified) => !v.ok && v.reason === UNKNOWN_KEY;
+  if (verdicts.some(unknownKey) && deps.signer.reload && (await deps.signer.reload())) {
+    deps.logger.info('the order signing keys changed since the start: reloaded');
+    verdicts = messages.map(verify);
+  }
+
+  for (const [index, message] of messages.entries()) {
+    const verified = verdicts[index] as Verified;
     if (!verified.ok) {
       counts.unauthenticated += 1;
       deps.logger.warn(

@@ -3,10 +3,10 @@ import { createDbPool } from '@echobase/infra/db';
 import { keepRunning, sqsEndpoint, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
 import {
-  createOrderSigner,
   createSqsClient,
   ensureQueuePair,
   queuePairNames,
+  reloadingSigner,
 } from '@echobase/infra/queue';
 import {
   createSecretsReader,
@@ -59,10 +59,18 @@ async function main(env: Env): Promise<void> {
   keepRunning(logger, 'consuming');
   const aws = { region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL };
   const secrets = createSecretsReader(aws);
+  const signingKeys = () =>
+    secrets.getJson(env.ORDER_SIGNING_SECRET_NAME, orderSigningSecretSchema);
   const [login, orderSigning] = await Promise.all([
     secrets.getJson(env.DB_SECRET_NAME, dbCredentialsSchema),
-    secrets.getJson(env.ORDER_SIGNING_SECRET_NAME, orderSigningSecretSchema),
-  ]).finally(() => secrets.close());
+    signingKeys(),
+  ]).catch((error: unknown) => {
+    secrets.close();
+    throw error;
+  });
+  // Kept open: a message signed with a key this process does not know (the secret was
+  // rotated since it started) makes it read the signing keys again.
+  const signer = reloadingSigner(orderSigning, signingKeys);
 
   // Long polls last up to 5 s (below): each request gets well more than that.
   const sqs = createSqsClient({ ...aws, endpoint: sqsEndpoint(env), requestTimeoutMs: 15_000 });
@@ -83,7 +91,7 @@ async function main(env: Env): Promise<void> {
     queueUrl: env.ORDERS_QUEUE_URL,
     pool,
     logger,
-    signer: createOrderSigner(orderSigning),
+    signer,
     republishAfterMs: env.ORDER_REPUBLISH_AFTER_MS,
     recreateQueue,
     pauseMaxBackoffMs: env.PAUSE_MAX_BACKOFF_MS,
@@ -135,6 +143,7 @@ async function main(env: Env): Promise<void> {
     await new Promise((resolve) => health.close(resolve));
     await pool.end().catch(() => undefined);
     sqs.destroy();
+    secrets.close();
     logger.info('stopped');
     process.exit(0);
   };

@@ -10,6 +10,7 @@ import {
   KEY_ID_ATTRIBUTE,
   type OrderPlaced,
   type OrderSigner,
+  type ReloadingSigner,
   SIGNATURE_ATTRIBUTE,
 } from '@echobase/infra/queue';
 import { Consumer } from 'sqs-consumer';
@@ -23,8 +24,11 @@ export interface ProcessorDeps {
   queueUrl: string;
   pool: Pool;
   logger: Logger;
-  /** Verifies every message, and signs the ones re-published from their rows. */
-  signer: OrderSigner;
+  /**
+   * Verifies every message, and signs the ones re-published from their rows. A reloading
+   * signer (`reloadingSigner`) follows a key rotation without a restart.
+   */
+  signer: OrderSigner & Partial<Pick<ReloadingSigner, 'reload'>>;
   /** An order still `queued` this long is re-published from its row; 60 s when omitted. */
   republishAfterMs?: number;
   /** Defaults to the SQL repository over `pool`. */

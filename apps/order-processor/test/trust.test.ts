@@ -12,8 +12,10 @@ import {
   toCents,
 } from '@echobase/infra/queue';
 import { appPool, Fixtures } from '@echobase/test-kit/db';
+import { deleteSecret, writeSecret } from '@echobase/test-kit/env';
 import { orderFor } from '@echobase/test-kit/orders';
 import { waitFor } from '@echobase/test-kit/poll';
+import { spawnProcessor } from '@echobase/test-kit/process';
 import {
   createQueues,
   deleteQueues,
@@ -85,6 +87,48 @@ describe('order processor: what it trusts', () => {
       ...Array(3).fill('signed with an unknown key'),
     ]);
     expect(JSON.stringify(running?.lines)).not.toContain(forged.requestId);
+  });
+
+  it('follows a rotation of the signing key without a restart: the new key and the previous verify', async () => {
+    // Only the spawned processor below consumes: the in-process one holds the environment's key.
+    await running?.close();
+    running = undefined;
+    // A secret of the test's own, read by a processor started before the rotation.
+    const name = `echobase/ci/test/signing-${randomUUID()}`;
+    const key = () => randomBytes(48).toString('base64url');
+    const before = { signingKey: key() };
+    const after = { signingKey: key(), previousSigningKey: before.signingKey };
+    await writeSecret(name, before);
+    const processor = await spawnProcessor(queues.queueUrl, { ORDER_SIGNING_SECRET_NAME: name });
+    try {
+      await writeSecret(name, after);
+      const user = await fixtures.user();
+      const fresh = orderFor(user);
+      const old = orderFor(user);
+      // An API started since signs with the new key; one started before, with the previous.
+      for (const [order, keys] of [
+        [fresh, after],
+        [old, before],
+      ] as const) {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queues.queueUrl,
+            ...signedOrderMessage(order, createOrderSigner(keys)),
+          }),
+        );
+      }
+      await waitFor(
+        'both orders written',
+        async () => (await fixtures.orders([fresh.orderId, old.orderId])).length === 2,
+      );
+      await processor.waitForLog('the order signing keys changed since the start: reloaded');
+      expect(processor.lines.filter((l) => l.msg.includes('not authenticated'))).toEqual([]);
+    } finally {
+      // (Its exit code says nothing here: this file's queues have a 1 s visibility timeout,
+      // which is also the processor's whole shutdown budget.)
+      await processor.stop();
+      await deleteSecret(name);
+    }
   });
 
   it('prices every order from products, never from the message', async () => {

@@ -23,6 +23,13 @@ describe('chaos (short run)', () => {
     const unrecovered = result.runs.filter((r) => r.recoverySeconds === null);
     expect(unrecovered.map((r) => r.fault)).toEqual([]);
     expect(result.totals.accepted).toBeGreaterThan(0);
+    // Named, so a failure says which fault lost them and which request accepted them.
+    const lost = result.runs.flatMap((r) =>
+      r.lostOrders.map(
+        (o) => `${r.fault}${r.switched ? '+switch' : ''}: ${o.orderId} (request ${o.requestId})`,
+      ),
+    );
+    expect(lost).toEqual([]);
     expect(result.totals.lost).toBe(0);
     expect(result.totals.duplicated).toBe(0);
     expect(result.totals.completed).toBe(result.totals.accepted);

@@ -6,7 +6,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envPaths } from '../src/paths.js';
 import { durableNames, PORT_PLAN } from '../src/plan.js';
 import { awsEndpoint, EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
@@ -24,7 +24,28 @@ const sm = new SecretsManagerClient({
   ...awsEndpoint(PORT_PLAN.ci.durable.aws),
   credentials: EMULATOR_CREDENTIALS,
 });
-afterAll(() => sm.destroy());
+let original: string | undefined;
+beforeAll(async () => {
+  expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
+  original = await readFile(file, 'utf8');
+});
+/**
+ * The colours left running by earlier tests hold the keys they read at start: the environment
+ * gets its own keys back (file, then the store re-seeded from it), as if this never happened.
+ */
+afterAll(async () => {
+  if (original !== undefined) {
+    await writeFile(file, original, { mode: 0o600 });
+    for (const name of [names.orderSigning, names.lbAdmin]) {
+      await sm
+        .send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
+        .catch(() => undefined);
+    }
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+  }
+  sm.destroy();
+});
 
 const secret = async (name: string) =>
   JSON.parse(
@@ -33,7 +54,6 @@ const secret = async (name: string) =>
 
 describe('credentials of an existing environment (native, ci)', () => {
   it('gains the values introduced later, generated once, without regenerating a password', async () => {
-    expect((await cli(['durable', 'setup', 'ci'])).code).toBe(0);
     const { orderSigningKey, lbAdminToken, ...old } = JSON.parse(
       await readFile(file, 'utf8'),
     ) as Record<string, string>;

@@ -16,9 +16,12 @@ export {
   KEY_ID_ATTRIBUTE,
   type MessageAttributes,
   type OrderSigner,
+  type ReloadingSigner,
+  reloadingSigner,
   SIGNATURE_ATTRIBUTE,
   type SigningKeys,
   signedOrderMessage,
+  UNKNOWN_KEY,
   type Verified,
 } from './signing.js';
 export {

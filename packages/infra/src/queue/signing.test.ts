@@ -4,7 +4,9 @@ import { type OrderPlaced, orderFingerprint } from './contract.js';
 import {
   createOrderSigner,
   KEY_ID_ATTRIBUTE,
+  reloadingSigner,
   SIGNATURE_ATTRIBUTE,
+  type SigningKeys,
   signedOrderMessage,
 } from './signing.js';
 
@@ -85,5 +87,63 @@ describe('order message signing', () => {
     expect(() => createOrderSigner({ signingKey: randomBytes(16).toString('base64url') })).toThrow(
       'an order signing key must be at least 32 bytes',
     );
+  });
+});
+
+describe('a signer that reads its keys again', () => {
+  const clock = () => {
+    let t = 0;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+
+  it('verifies messages signed after a rotation once reloaded, and signs with the new key', async () => {
+    const before = { signingKey: key() };
+    const after = { signingKey: key(), previousSigningKey: before.signingKey };
+    let stored: SigningKeys = before;
+    const signer = reloadingSigner(before, async () => stored, { now: clock().now });
+    const fresh = signedOrderMessage(order, createOrderSigner(after));
+    const old = signedOrderMessage(order, createOrderSigner(before));
+    expect(signer.verify(fresh.MessageBody, fresh.MessageAttributes)).toEqual({
+      ok: false,
+      reason: 'signed with an unknown key',
+    });
+
+    stored = after;
+    expect(await signer.reload()).toBe(true);
+    expect(signer.verify(fresh.MessageBody, fresh.MessageAttributes).ok).toBe(true);
+    // The previous key still verifies what was signed before the rotation.
+    expect(signer.verify(old.MessageBody, old.MessageAttributes).ok).toBe(true);
+    expect(signer.keyId).toBe(createOrderSigner(after).keyId);
+  });
+
+  it('reads the secret at most once per interval, however many messages ask', async () => {
+    const keys = { signingKey: key() };
+    const time = clock();
+    let reads = 0;
+    const load = async () => {
+      reads += 1;
+      return keys;
+    };
+    const signer = reloadingSigner(keys, load, {
+      minIntervalMs: 5_000,
+      now: time.now,
+    });
+    const asked = await Promise.all([signer.reload(), signer.reload(), signer.reload()]);
+    expect(asked).toEqual([false, false, false]);
+    expect(await signer.reload()).toBe(false);
+    expect(reads).toBe(1);
+    time.advance(5_000);
+    await signer.reload();
+    expect(reads).toBe(2);
+  });
+
+  it('keeps the keys in hand when the secret cannot be read', async () => {
+    const keys = { signingKey: key() };
+    const signer = reloadingSigner(keys, () => Promise.reject(new Error('endpoint down')), {
+      now: clock().now,
+    });
+    const message = signedOrderMessage(order, createOrderSigner(keys));
+    expect(await signer.reload()).toBe(false);
+    expect(signer.verify(message.MessageBody, message.MessageAttributes).ok).toBe(true);
   });
 });

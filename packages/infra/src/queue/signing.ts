@@ -24,6 +24,9 @@ export interface SigningKeys {
   previousSigningKey?: string | undefined;
 }
 
+/** Why `verify` refuses a message signed with a key this signer does not hold. */
+export const UNKNOWN_KEY = 'signed with an unknown key';
+
 export type Verified = { ok: true; keyId: string } | { ok: false; reason: string };
 
 export interface OrderSigner {
@@ -77,7 +80,7 @@ export function createOrderSigner(keys: SigningKeys): OrderSigner {
       if (!signature) return { ok: false, reason: 'no signature' };
       const id = attributes?.[KEY_ID_ATTRIBUTE]?.StringValue ?? '';
       const key = known.get(id);
-      if (!key) return { ok: false, reason: 'signed with an unknown key' };
+      if (!key) return { ok: false, reason: UNKNOWN_KEY };
       const expected = mac(key, body ?? '');
       const given = Buffer.from(signature, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
@@ -94,4 +97,61 @@ export function signedOrderMessage(
 ): { MessageBody: string; MessageAttributes: MessageAttributes } {
   const body = encodeOrderPlaced(order);
   return { MessageBody: body, MessageAttributes: signer.sign(body) };
+}
+
+export interface ReloadingSigner extends OrderSigner {
+  /**
+   * Reads the keys again (at most once per `minIntervalMs`; calls in between share the last
+   * read). Resolves true when the keys changed. A failed read keeps the keys in hand.
+   */
+  reload(): Promise<boolean>;
+}
+
+/**
+ * A signer whose keys can be read again while it runs. A process keeps the keys it read at
+ * start; after a rotation (the secret now holds a new `signingKey` and the old one as
+ * `previousSigningKey`), a process started since signs with the new key, and one started
+ * before would refuse those messages until it is restarted. The processor reloads on a message
+ * signed with a key it does not know, so a rotation needs no restart and a crash-restarted
+ * API never stalls its colour. Bounded: a queue full of forged messages costs one read of the
+ * secret per interval, not one per message.
+ */
+export function reloadingSigner(
+  initial: SigningKeys,
+  load: () => Promise<SigningKeys>,
+  options: { minIntervalMs?: number; now?: () => number } = {},
+): ReloadingSigner {
+  const minIntervalMs = options.minIntervalMs ?? 5_000;
+  const now = options.now ?? Date.now;
+  let signer = createOrderSigner(initial);
+  let lastRead = Number.NEGATIVE_INFINITY;
+  let reading: Promise<boolean> | undefined;
+  const keysOf = (s: SigningKeys) => `${s.signingKey}\n${s.previousSigningKey ?? ''}`;
+  let current = keysOf(initial);
+
+  return {
+    get keyId() {
+      return signer.keyId;
+    },
+    sign: (body) => signer.sign(body),
+    verify: (body, attributes) => signer.verify(body, attributes),
+    reload() {
+      if (reading) return reading;
+      if (now() - lastRead < minIntervalMs) return Promise.resolve(false);
+      lastRead = now();
+      reading = load()
+        .then((keys) => {
+          const next = createOrderSigner(keys);
+          const changed = keysOf(keys) !== current;
+          signer = next;
+          current = keysOf(keys);
+          return changed;
+        })
+        .catch(() => false)
+        .finally(() => {
+          reading = undefined;
+        });
+      return reading;
+    },
+  };
 }

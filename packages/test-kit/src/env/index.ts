@@ -1,4 +1,11 @@
 import { fileURLToPath } from 'node:url';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { createSecretsReader } from '@echobase/infra/secrets';
 import type { z } from 'zod';
 
@@ -55,5 +62,31 @@ export async function readSecret<T>(name: string, schema: z.ZodType<T>): Promise
     return await reader.getJson(name, schema);
   } finally {
     reader.close();
+  }
+}
+
+/**
+ * Creates the JSON secret `name`, or gives it a new value: a test's own secret on the ci
+ * endpoint (a rotation, say), never one a stack reads. `deleteSecret` removes it again.
+ */
+export async function writeSecret(name: string, value: unknown): Promise<void> {
+  const sm = new SecretsManagerClient(awsConfig());
+  const SecretString = JSON.stringify(value);
+  try {
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString })).catch((error) => {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      return sm.send(new CreateSecretCommand({ Name: name, SecretString }));
+    });
+  } finally {
+    sm.destroy();
+  }
+}
+
+export async function deleteSecret(name: string): Promise<void> {
+  const sm = new SecretsManagerClient(awsConfig());
+  try {
+    await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+  } finally {
+    sm.destroy();
   }
 }
