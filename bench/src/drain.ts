@@ -4,9 +4,10 @@
  *   products, write each order exactly once) against the real MariaDB, in batches of 10 as SQS
  *   delivers them;
  * - end to end on the SQS endpoint: --queued orders (10,000) drained first by a bare loop of the
- *   processor's own SQS calls (receive 10, delete batch) at its concurrency, then, queued again,
- *   by the built processor until every one is a row. Target: processor ÷ bare loop ≥ 0.7.
- * Writes bench/results/processor-drain.json. Usage: npm run bench:drain [-- --orders 10000 --queued 10000]
+ *   processor's own SQS calls (receive 10, delete batch) with as many loops as it polls with,
+ *   then, queued again, by the built processor until every one is a row.
+ * Target: processor ÷ bare loop ≥ 0.7. Writes bench/results/processor-drain.json.
+ * Usage: npm run bench:drain [-- --orders 10000 --queued 10000]
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import { createLogger } from '@echobase/infra/logger';
 import { signedOrderMessage } from '@echobase/infra/queue';
 import { processBatch } from '@echobase/order-processor/dist/batch.js';
 import { createOrdersRepository } from '@echobase/order-processor/dist/orders.repository.js';
+import { DEFAULT_POLLERS } from '@echobase/order-processor/dist/processor.js';
 import { writeResults } from '@echobase/test-kit/bench';
 import { appPool } from '@echobase/test-kit/db';
 import { orderFor, SEEDED } from '@echobase/test-kit/orders';
@@ -36,8 +38,8 @@ const { values } = parseArgs({
 const handlerOrders = Number(values.orders);
 const total = Number(values.queued);
 const HEALTH_PORT = 3299;
-/** The processor runs one poll loop (sqs-consumer): the bare loop gets the same. */
-const PROCESSOR_CONSUMERS = 1;
+/** The bare loop runs as many loops as the processor. */
+const PROCESSOR_CONSUMERS = DEFAULT_POLLERS;
 
 await ensureDurable();
 const sqs = sqsClient();

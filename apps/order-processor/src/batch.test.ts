@@ -13,6 +13,7 @@ import { processBatch } from './batch.js';
 import type {
   CatalogueEntry,
   OrdersRepository,
+  OrderWrite,
   RecordedStatus,
   RecordOutcome,
 } from './orders.repository.js';
@@ -41,9 +42,15 @@ const CATALOGUE: Record<number, CatalogueEntry> = {
   5: { sku: 'CSU-088', name: 'Chrono Sync Unit', price: '324.75', active: false },
 };
 
-type Repo = Pick<OrdersRepository, 'products' | 'recordOrder'>;
+type Repo = Pick<OrdersRepository, 'products' | 'recordOrders'>;
+type RecordOne = (
+  o: OrderPlaced,
+  status: RecordedStatus,
+  product: CatalogueEntry,
+) => Promise<RecordOutcome>;
 
-function repository(record?: Repo['recordOrder']) {
+/** A repository recording each order of a batch through `record`; one throw fails the batch. */
+function repository(record?: RecordOne) {
   const written: { orderId: string; status: RecordedStatus; price: string }[] = [];
   const repo: Repo = {
     products: vi.fn(async (ids: readonly number[]) => {
@@ -51,13 +58,17 @@ function repository(record?: Repo['recordOrder']) {
         ids.filter((id) => id in CATALOGUE).map((id) => [id, CATALOGUE[id] as CatalogueEntry]),
       );
     }),
-    recordOrder: vi.fn(
-      record ??
-        (async (o: OrderPlaced, status: RecordedStatus, product: CatalogueEntry) => {
-          written.push({ orderId: o.orderId, status, price: product.price });
-          return 'recorded' as RecordOutcome;
-        }),
-    ),
+    recordOrders: vi.fn(async (writes: readonly OrderWrite[]) => {
+      const outcomes: RecordOutcome[] = [];
+      for (const { order, status, product } of writes) {
+        if (record) outcomes.push(await record(order, status, product));
+        else {
+          written.push({ orderId: order.orderId, status, price: product.price });
+          outcomes.push('recorded');
+        }
+      }
+      return outcomes;
+    }),
   };
   return { repo, written };
 }
@@ -159,7 +170,7 @@ describe('processBatch', () => {
     expect(result.done).toEqual([]);
     expect(result.counts.unauthenticated).toBe(3);
     expect(repo.products).not.toHaveBeenCalled();
-    expect(repo.recordOrder).not.toHaveBeenCalled();
+    expect(repo.recordOrders).not.toHaveBeenCalled();
     expect(lines.map((l) => [l.msg, l.reason, l.receiveCount, l.level])).toEqual([
       [
         'order message not authenticated: not written; left for the dead-letter queue',
@@ -198,7 +209,7 @@ describe('processBatch', () => {
     const { repo } = repository();
     const bad = { ...orderFor(7), total: '1.00', productName: '' };
     await processBatch([message(JSON.stringify(bad), 3)], { repository: repo, signer, logger });
-    expect(repo.recordOrder).not.toHaveBeenCalled();
+    expect(repo.recordOrders).not.toHaveBeenCalled();
     const line = lines.find(
       (l) => l.msg === 'invalid order message: not written; left for the dead-letter queue',
     );
@@ -218,7 +229,7 @@ describe('processBatch', () => {
     const result = await processBatch([signed(missing)], { repository: repo, signer, logger });
     expect(result.done).toEqual([]);
     expect(result.counts.rejected).toBe(1);
-    expect(repo.recordOrder).not.toHaveBeenCalled();
+    expect(repo.recordOrders).not.toHaveBeenCalled();
     expect(lines).toEqual([
       expect.objectContaining({
         level: 50,
@@ -268,7 +279,17 @@ describe('processBatch', () => {
     });
   });
 
-  it('stops at a database outage: returns what committed, flags it, leaves the rest', async () => {
+  it('writes the whole batch in one call (one transaction), in the order received', async () => {
+    const { logger } = captureLogger();
+    const { repo, written } = repository();
+    const orders = [orderFor(7), orderFor(7, SEEDED.chronoSyncUnit), orderFor(7)];
+    const result = await processBatch(orders.map(signed), { repository: repo, signer, logger });
+    expect(result.done).toHaveLength(3);
+    expect(repo.recordOrders).toHaveBeenCalledTimes(1);
+    expect(written.map((w) => w.orderId)).toEqual(orders.map((o) => o.orderId));
+  });
+
+  it('stops at a database outage: the batch rolled back is all left for redelivery, and flagged', async () => {
     const { logger, lines } = captureLogger();
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     let calls = 0;
@@ -279,12 +300,35 @@ describe('processBatch', () => {
     });
     const messages = [orderFor(7), orderFor(7), orderFor(7)].map(signed);
     const result = await processBatch(messages, { repository: repo, signer, logger });
-    expect(result.done).toEqual([messages[0]]);
+    expect(result.done).toEqual([]);
     expect(result.unavailable).toBe(outage);
-    expect(calls).toBe(2); // the third order is not attempted
+    expect(repo.recordOrders).toHaveBeenCalledTimes(1); // not retried one by one
     expect(
       lines.filter((l) => l.msg === 'database unavailable: order left for redelivery'),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
+  });
+
+  it('returns what committed one by one when an outage follows a refused batch', async () => {
+    const { logger, lines } = captureLogger();
+    const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const [refused, ok, late] = [orderFor(424242), orderFor(7), orderFor(7)];
+    // The batch fails on `refused` before reaching the others; one by one, `late` meets the outage.
+    const { repo } = repository(async (o) => {
+      if (o.orderId === refused.orderId)
+        throw Object.assign(new Error('child row'), { code: 'ER_NO_REFERENCED_ROW_2' });
+      if (o.orderId === late.orderId) throw outage;
+      return 'recorded';
+    });
+    const messages = [refused, ok, late].map(signed);
+    const result = await processBatch(messages, { repository: repo, signer, logger });
+    expect(result.done).toEqual([messages[1]]);
+    expect(result.unavailable).toBe(outage);
+    expect(result.counts).toMatchObject({ completed: 1, rejected: 1 });
+    expect(lines.map((l) => l.msg)).toEqual([
+      'the database refused the order: left for redelivery, then the dead-letter queue',
+      'order recorded',
+      'database unavailable: order left for redelivery',
+    ]);
   });
 
   it('flags an outage met while reading the catalogue, returning nothing', async () => {

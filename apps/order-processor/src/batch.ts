@@ -9,10 +9,15 @@ import {
   type Verified,
 } from '@echobase/infra/queue';
 import { classifyFailure, failureCode } from './failures.js';
-import type { OrdersRepository } from './orders.repository.js';
+import type {
+  CatalogueEntry,
+  OrdersRepository,
+  RecordedStatus,
+  RecordOutcome,
+} from './orders.repository.js';
 
 export interface BatchDeps {
-  repository: Pick<OrdersRepository, 'products' | 'recordOrder'>;
+  repository: Pick<OrdersRepository, 'products' | 'recordOrders'>;
   /**
    * Checks each message's signature before anything else is read from it. With `reload`, a
    * message signed with a key it does not know makes it read the keys again first (a rotation
@@ -71,8 +76,8 @@ function receiveCount(message: Message): number | undefined {
 
 /**
  * Handles one batch: checks every message's signature, validates it against the versioned
- * contract, prices each order from `products` and writes it exactly once, and returns the
- * messages that may be deleted. Never throws.
+ * contract, prices each order from `products` and writes the batch's orders exactly once in one
+ * transaction, and returns the messages that may be deleted. Never throws.
  *
  * - not signed with the order signing key: logged (why, never what it claims), never read
  *   further, and left alone so the queue's redrive policy moves it to the DLQ after three
@@ -83,9 +88,10 @@ function receiveCount(message: Message): number | undefined {
  *   left for the DLQ, where an operator sees it.
  * - valid, product no longer sold: written as `failed`, so its owner sees it failed.
  * - another body already written under its order id: recorded as a conflict; the first stands.
- * - the database refuses the row (data error): logged, left for redelivery and then the DLQ.
- * - the database is unreachable: the rest of the batch is not attempted and `unavailable` is
- *   set; the caller pauses consumption. Orders already committed are still returned.
+ * - the database refuses the batch (a data error in one row): each order is written alone; the
+ *   one refused is logged and left for redelivery, then the DLQ.
+ * - the database is unreachable: what is not committed is not attempted further and
+ *   `unavailable` is set; the caller pauses consumption. Orders already committed are returned.
  */
 export async function processBatch(
   messages: readonly Message[],
@@ -160,7 +166,14 @@ export async function processBatch(
     return { done, counts };
   }
 
-  for (const [index, { message, order, log }] of valid.entries()) {
+  const writes: {
+    message: Message;
+    order: OrderPlaced;
+    log: Logger;
+    status: RecordedStatus;
+    product: CatalogueEntry;
+  }[] = [];
+  for (const { message, order, log } of valid) {
     const product = products.get(order.productId);
     if (!product) {
       counts.rejected += 1;
@@ -170,41 +183,62 @@ export async function processBatch(
       );
       continue;
     }
-    const status = product.active ? 'completed' : 'failed';
+    writes.push({ message, order, log, status: product.active ? 'completed' : 'failed', product });
+  }
+  if (writes.length === 0) return { done, counts };
+
+  /** After its commit: the message may go, and the order is counted and logged. */
+  const committed = (write: (typeof writes)[number], outcome: RecordOutcome) => {
+    const { message, order, log, status, product } = write;
+    deps.afterWrite?.(order);
+    done.push(message);
+    if (outcome === 'conflict') {
+      counts.conflicts += 1;
+      log.warn(
+        { productId: order.productId, quantity: order.quantity },
+        'Idempotency-Key reused for a different order: recorded as a conflict; the first order stands',
+      );
+      return;
+    }
+    counts[status] += 1;
+    // The message's price is what the API quoted; the catalogue's is what is recorded.
+    const repriced = product.price !== order.unitPrice ? { repriced: true } : {};
+    if (status === 'failed') {
+      log.warn(
+        { status, outcome, productId: order.productId },
+        'order recorded as failed: the product is no longer sold',
+      );
+    } else {
+      log.info({ status, outcome, ...repriced }, 'order recorded');
+    }
+  };
+  const unavailable = (error: unknown, left: typeof writes) => {
+    for (const { log } of left) {
+      log.warn({ code: failureCode(error) }, 'database unavailable: order left for redelivery');
+    }
+    return { done, counts, unavailable: error };
+  };
+
+  // The batch in one transaction: one commit for all its orders.
+  try {
+    const outcomes = await deps.repository.recordOrders(writes);
+    for (const [index, write] of writes.entries()) committed(write, outcomes[index] ?? 'recorded');
+    return { done, counts };
+  } catch (error) {
+    if (classifyFailure(error) === 'db-unavailable') return unavailable(error, writes);
+  }
+
+  // The database refused the batch: each order alone, so one bad row holds back no other.
+  for (const [index, write] of writes.entries()) {
     try {
-      const outcome = await deps.repository.recordOrder(order, status, product);
-      deps.afterWrite?.(order);
-      done.push(message);
-      if (outcome === 'conflict') {
-        counts.conflicts += 1;
-        log.warn(
-          { productId: order.productId, quantity: order.quantity },
-          'Idempotency-Key reused for a different order: recorded as a conflict; the first order stands',
-        );
-        continue;
-      }
-      counts[status] += 1;
-      // The message's price is what the API quoted; the catalogue's is what is recorded.
-      const repriced = product.price !== order.unitPrice ? { repriced: true } : {};
-      if (status === 'failed') {
-        log.warn(
-          { status, outcome, productId: order.productId },
-          'order recorded as failed: the product is no longer sold',
-        );
-      } else {
-        log.info({ status, outcome, ...repriced }, 'order recorded');
-      }
+      const [outcome] = await deps.repository.recordOrders([write]);
+      committed(write, outcome ?? 'recorded');
     } catch (error) {
-      if (classifyFailure(error) === 'db-unavailable') {
-        log.warn({ code: failureCode(error) }, 'database unavailable: order left for redelivery');
-        for (const rest of valid.slice(index + 1)) {
-          rest.log.warn('database unavailable: order left for redelivery');
-        }
-        return { done, counts, unavailable: error };
-      }
+      if (classifyFailure(error) === 'db-unavailable')
+        return unavailable(error, writes.slice(index));
       counts.rejected += 1;
-      log.error(
-        { code: failureCode(error), productId: order.productId, userId: order.userId },
+      write.log.error(
+        { code: failureCode(error), productId: write.order.productId, userId: write.order.userId },
         'the database refused the order: left for redelivery, then the dead-letter queue',
       );
     }

@@ -29,6 +29,72 @@ export interface StaleOrder {
   attempt: number;
 }
 
+/** One order to write, with the status and catalogue entry the processor priced it from. */
+export interface OrderWrite {
+  order: OrderPlaced;
+  status: RecordedStatus;
+  product: CatalogueEntry;
+}
+
+/** What a row under an order id holds, as far as writing the order is concerned. */
+export interface RowState {
+  userId: number;
+  fingerprint: string;
+  status: string;
+}
+
+export interface OrderWritePlan {
+  /** Ids with no row yet: inserted with their final status. */
+  inserts: OrderWrite[];
+  /** Rows the API pre-wrote as `queued` for this very order: moved to their final status. */
+  promotions: OrderWrite[];
+  /** Bodies that lost to another order under the same id: kept in order_conflicts. */
+  conflicts: OrderPlaced[];
+  /** Per write, in order. */
+  outcomes: RecordOutcome[];
+}
+
+/**
+ * Decides a batch's writes from the rows already under its order ids (locked by the caller).
+ * A row is this order when its owner and request fingerprint match; only `queued` ever moves.
+ * The same id twice in one batch (a message and its re-publish) is decided against what the
+ * first one leaves. Pure: the repository runs the plan.
+ */
+export function planOrderWrites(
+  rows: ReadonlyMap<string, RowState>,
+  writes: readonly OrderWrite[],
+): OrderWritePlan {
+  const state = new Map([...rows].map(([id, row]) => [id, { ...row }]));
+  const plan: OrderWritePlan = { inserts: [], promotions: [], conflicts: [], outcomes: [] };
+  for (const write of writes) {
+    const { order } = write;
+    const row = state.get(order.orderId);
+    if (row === undefined) {
+      plan.inserts.push(write);
+      plan.outcomes.push('recorded');
+      state.set(order.orderId, {
+        userId: order.userId,
+        fingerprint: order.fingerprint,
+        status: write.status,
+      });
+    } else if (row.userId !== order.userId || row.fingerprint !== order.fingerprint) {
+      plan.conflicts.push(order);
+      plan.outcomes.push('conflict');
+    } else if (row.status === 'queued') {
+      plan.promotions.push(write);
+      plan.outcomes.push('promoted');
+      row.status = write.status;
+    } else {
+      plan.outcomes.push('recorded');
+    }
+  }
+  return plan;
+}
+
+function totalOf(product: CatalogueEntry, order: OrderPlaced): string {
+  return fromCents(toCents(product.price) * order.quantity);
+}
+
 /** A database call should never hold a batch for longer than this. */
 const WRITE_TIMEOUT_MS = 10_000;
 
@@ -108,96 +174,103 @@ export function createOrdersRepository(pool: Pool) {
     },
 
     /**
-     * Writes the order exactly once, priced from `product`: the order id is the primary key, so
-     * a redelivered message changes nothing, except that a row the API pre-wrote as `queued`
-     * gets its final status and price. A row under the same id with another body (or owner) is
-     * never touched: that body is recorded as a conflict, once. Each statement autocommits, and
-     * each is safe in any interleaving with another processor: a row's fingerprint never
-     * changes, and only `queued` ever moves (to a final status).
+     * Writes a batch of orders exactly once, in one transaction (one commit for the batch), each
+     * priced from its `product`: the order id is the primary key, so a redelivered message
+     * changes nothing, except that a row the API pre-wrote as `queued` gets its final status and
+     * price. A row under the same id with another body (or owner) is never touched: that body is
+     * recorded as a conflict, once. The batch's rows are locked first (`FOR UPDATE`), so what
+     * `planOrderWrites` decides from them still holds when the writes run; a deadlock with
+     * another processor runs the whole transaction again. Outcomes are in the order of `writes`.
+     * One row the database refuses fails the batch: the caller retries its orders one by one.
      */
-    async recordOrder(
-      order: OrderPlaced,
-      status: RecordedStatus,
-      product: CatalogueEntry,
-    ): Promise<RecordOutcome> {
-      const total = fromCents(toCents(product.price) * order.quantity);
-      const finish = `UPDATE orders
-           SET status = ?, product_sku = ?, product_name = ?, unit_price = ?, total = ?
-         WHERE id = ? AND user_id = ? AND status = 'queued'`;
-      const finishValues = [status, product.sku, product.name, product.price, total];
-
-      // The usual case: the API recorded the order as it accepted it.
-      const [promoted] = await pool.query<ResultSetHeader>({
-        sql: `${finish} AND request_fingerprint = ?`,
-        values: [...finishValues, order.orderId, order.userId, order.fingerprint],
-        timeout: WRITE_TIMEOUT_MS,
+    recordOrders(writes: readonly OrderWrite[]): Promise<RecordOutcome[]> {
+      if (writes.length === 0) return Promise.resolve([]);
+      return inTransaction(async (conn) => {
+        const run = <T extends RowDataPacket[] | ResultSetHeader>(sql: string, values: unknown[]) =>
+          conn.query<T>({ sql, values, timeout: WRITE_TIMEOUT_MS });
+        const [rows] = await run<RowDataPacket[]>(
+          `SELECT id, user_id, product_id, quantity, status, request_fingerprint FROM orders
+            WHERE id IN (?) FOR UPDATE`,
+          [[...new Set(writes.map((w) => w.order.orderId))]],
+        );
+        const plan = planOrderWrites(
+          new Map(
+            rows.map((row) => [
+              String(row.id),
+              { userId: Number(row.user_id), fingerprint: fingerprintOf(row), status: row.status },
+            ]),
+          ),
+          writes,
+        );
+        if (plan.inserts.length > 0) {
+          await run(
+            `INSERT INTO orders
+               (id, user_id, product_id, product_sku, product_name, unit_price, quantity, total,
+                status, idempotency_key, request_fingerprint, request_id, created_at)
+             VALUES ?`,
+            [
+              plan.inserts.map(({ order, status, product }) => [
+                order.orderId,
+                order.userId,
+                order.productId,
+                product.sku,
+                product.name,
+                product.price,
+                order.quantity,
+                totalOf(product, order),
+                status,
+                order.idempotencyKey,
+                order.fingerprint,
+                order.requestId,
+                new Date(order.placedAt),
+              ]),
+            ],
+          );
+        }
+        if (plan.promotions.length > 0) {
+          // One statement for the batch: each column takes its row's value by id.
+          const columns: [string, (w: OrderWrite) => unknown][] = [
+            ['product_sku', (w) => w.product.sku],
+            ['product_name', (w) => w.product.name],
+            ['unit_price', (w) => w.product.price],
+            ['total', (w) => totalOf(w.product, w.order)],
+            ['status', (w) => w.status],
+          ];
+          const whens = plan.promotions.map(() => 'WHEN ? THEN ?').join(' ');
+          await run(
+            `UPDATE orders
+                SET ${columns.map(([column]) => `${column} = CASE id ${whens} END`).join(', ')}
+              WHERE id IN (?) AND status = 'queued'`,
+            [
+              ...columns.flatMap(([, value]) =>
+                plan.promotions.flatMap((w) => [w.order.orderId, value(w)]),
+              ),
+              plan.promotions.map((w) => w.order.orderId),
+            ],
+          );
+        }
+        if (plan.conflicts.length > 0) {
+          await run(
+            `INSERT IGNORE INTO order_conflicts
+               (order_id, user_id, idempotency_key, request_fingerprint, product_id, quantity,
+                request_id, placed_at)
+             VALUES ?`,
+            [
+              plan.conflicts.map((order) => [
+                order.orderId,
+                order.userId,
+                order.idempotencyKey,
+                order.fingerprint,
+                order.productId,
+                order.quantity,
+                order.requestId,
+                new Date(order.placedAt),
+              ]),
+            ],
+          );
+        }
+        return plan.outcomes;
       });
-      // mysql2 sets FOUND_ROWS: affectedRows counts the rows matched.
-      if (promoted.affectedRows === 1) return 'promoted';
-
-      try {
-        await pool.query({
-          sql: `INSERT INTO orders
-                  (id, user_id, product_id, product_sku, product_name, unit_price, quantity, total,
-                   status, idempotency_key, request_fingerprint, request_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          values: [
-            order.orderId,
-            order.userId,
-            order.productId,
-            product.sku,
-            product.name,
-            product.price,
-            order.quantity,
-            total,
-            status,
-            order.idempotencyKey,
-            order.fingerprint,
-            order.requestId,
-            new Date(order.placedAt),
-          ],
-          timeout: WRITE_TIMEOUT_MS,
-        });
-        return 'recorded';
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
-      }
-
-      // The row is there: this order again (a redelivery), or another body under its id.
-      const [rows] = await pool.query<RowDataPacket[]>({
-        sql: 'SELECT user_id, product_id, quantity, request_fingerprint FROM orders WHERE id = ?',
-        values: [order.orderId],
-        timeout: WRITE_TIMEOUT_MS,
-      });
-      const row = rows[0];
-      if (!row) throw new Error(`order ${order.orderId} clashes with another order's key`);
-      if (Number(row.user_id) !== order.userId || fingerprintOf(row) !== order.fingerprint) {
-        await pool.query({
-          sql: `INSERT IGNORE INTO order_conflicts
-                  (order_id, user_id, idempotency_key, request_fingerprint, product_id, quantity,
-                   request_id, placed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          values: [
-            order.orderId,
-            order.userId,
-            order.idempotencyKey,
-            order.fingerprint,
-            order.productId,
-            order.quantity,
-            order.requestId,
-            new Date(order.placedAt),
-          ],
-          timeout: WRITE_TIMEOUT_MS,
-        });
-        return 'conflict';
-      }
-      // A row written before fingerprints were stored may still be queued.
-      const [late] = await pool.query<ResultSetHeader>({
-        sql: finish,
-        values: [...finishValues, order.orderId, order.userId],
-        timeout: WRITE_TIMEOUT_MS,
-      });
-      return late.affectedRows === 1 ? 'promoted' : 'recorded';
     },
 
     /**

@@ -20,6 +20,8 @@ const signer = createOrderSigner({ signingKey: randomBytes(48).toString('base64u
 class FakeQueue {
   visible: Message[] = [];
   deleted: string[] = [];
+  /** Every message handed out, so a release can make it visible again. */
+  received: Message[] = [];
   receives = 0;
 
   put(order: OrderPlaced) {
@@ -45,11 +47,20 @@ class FakeQueue {
             for (let waited = 0; this.visible.length === 0 && waited < 200; waited += 10) {
               await sleep(10, undefined, { signal: options?.abortSignal });
             }
-            return { Messages: this.visible.splice(0, 10) };
+            const messages = this.visible.splice(0, 10);
+            this.received.push(...messages);
+            return { Messages: messages };
           }
           case 'DeleteMessageBatchCommand': {
             const entries = command.input.Entries as { Id: string }[];
             this.deleted.push(...entries.map((e) => e.Id));
+            return { Successful: entries, Failed: [] };
+          }
+          case 'ChangeMessageVisibilityBatchCommand': {
+            // Held messages released: visible again at once.
+            const entries = command.input.Entries as { Id: string; ReceiptHandle: string }[];
+            const handles = new Set(entries.map((e) => e.ReceiptHandle));
+            this.visible.push(...this.received.filter((m) => handles.has(m.ReceiptHandle ?? '')));
             return { Successful: entries, Failed: [] };
           }
           default:
@@ -64,7 +75,7 @@ const order = () => orderFor(1, SEEDED.plasmaConduit, 1);
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
-function setup(repository: Partial<OrdersRepository>) {
+function setup(repository: Partial<OrdersRepository>, pollers?: number) {
   const queue = new FakeQueue();
   const lines: { msg: string }[] = [];
   const processor = createProcessor({
@@ -86,11 +97,12 @@ function setup(repository: Partial<OrdersRepository>) {
             { sku: 'PC-042', name: 'Plasma Conduit', price: '89.50', active: true },
           ]),
         ),
-      recordOrder: async () => 'recorded',
+      recordOrders: async (writes) => writes.map(() => 'recorded' as const),
       claimStale: async () => [],
       returnAttempts: async () => undefined,
       ...repository,
     },
+    ...(pollers ? { pollers } : {}),
     pauseInitialBackoffMs: 10,
     pauseMaxBackoffMs: 40,
     waitTimeSeconds: 1,
@@ -107,9 +119,9 @@ describe('processor lifecycle', () => {
         pings += 1;
         if (down) throw refused();
       },
-      recordOrder: async () => {
+      recordOrders: async (writes) => {
         if (down) throw refused();
-        return 'recorded';
+        return writes.map(() => 'recorded' as const);
       },
     });
     await processor.start();
@@ -127,8 +139,8 @@ describe('processor lifecycle', () => {
     expect(queue.receives).toBe(receivesAtPause); // not polling while paused
     expect(queue.deleted).toHaveLength(1); // the failed message was left alone
 
-    queue.put(lost); // its visibility timeout ran out: SQS offers it again
-    down = false;
+    down = false; // the held message is released on resume, and written
+
     await waitFor('the resume and the write', () => queue.deleted.length === 2);
     expect(processor.status().state).toBe('running');
     await processor.stop();
@@ -168,13 +180,18 @@ describe('processor lifecycle', () => {
       release = resolve;
     });
     let writing = false;
-    const { queue, processor } = setup({
-      recordOrder: async () => {
-        writing = true;
-        await gate;
-        return 'recorded';
+    // One poll loop: with more, another loop's long poll in progress takes the late order
+    // (the next test's case).
+    const { queue, processor } = setup(
+      {
+        recordOrders: async (writes) => {
+          writing = true;
+          await gate;
+          return writes.map(() => 'recorded' as const);
+        },
       },
-    });
+      1,
+    );
     await processor.start();
     queue.put(order());
     queue.put(order());
@@ -201,9 +218,9 @@ describe('processor lifecycle', () => {
     // invisible for the visibility timeout), so stop waits for the poll and handles its batch.
     const written: string[] = [];
     const { queue, processor } = setup({
-      recordOrder: async (o) => {
-        written.push(o.orderId);
-        return 'recorded';
+      recordOrders: async (writes) => {
+        written.push(...writes.map((w) => w.order.orderId));
+        return writes.map(() => 'recorded' as const);
       },
     });
     await processor.start();
@@ -215,5 +232,29 @@ describe('processor lifecycle', () => {
     expect(written).toEqual([late.orderId]);
     expect(queue.deleted).toHaveLength(1);
     expect(processor.status().state).toBe('stopped');
+  });
+
+  it('writes with one poll loop while another receives: two batches in flight at once', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let writing = 0;
+    const { queue, processor } = setup({
+      recordOrders: async (writes) => {
+        writing += 1;
+        await gate;
+        return writes.map(() => 'recorded' as const);
+      },
+    });
+    await processor.start();
+    for (let i = 0; i < 10; i += 1) queue.put(order());
+    await waitFor('the first batch to be writing', () => writing === 1);
+    queue.put(order());
+    await waitFor('a second batch to be writing beside it', () => writing === 2);
+    expect(processor.status().inFlight).toBe(11);
+    release();
+    await waitFor('both batches deleted', () => queue.deleted.length === 11);
+    await processor.stop();
   });
 });

@@ -39,6 +39,11 @@ export interface ProcessorDeps {
   /** Long-poll wait of each receive, in seconds (SQS allows 0–20). */
   waitTimeSeconds?: number;
   /**
+   * Poll loops on the queue (DEFAULT_POLLERS when omitted): while one loop writes its batch to
+   * the database, the other receives or deletes, so neither waits on the other.
+   */
+  pollers?: number;
+  /**
    * Called when the queue does not exist any more (an emulator that lost its state on a
    * restart): recreates it and its DLQ, so consumption and re-publishing carry on. Omitted
    * on AWS, where queues do not vanish and the processor needs no right to create them.
@@ -60,7 +65,7 @@ export interface ProcessorStatus {
   reason?: string;
   /** When the current state began (ISO 8601). */
   since: string;
-  /** Messages of the batch being handled right now. */
+  /** Messages received and not yet deleted or held, across the poll loops. */
   inFlight: number;
   totals: BatchCounts & { republished: number };
 }
@@ -75,14 +80,18 @@ export interface Processor {
   checkDatabase(timeoutMs?: number): Promise<void>;
 }
 
+/** Poll loops per processor unless `pollers` says otherwise. */
+export const DEFAULT_POLLERS = 2;
+
 /** Polls a condition; the processor's waits are short and bounded by what they wait for. */
 async function until(condition: () => boolean, intervalMs = 20): Promise<void> {
   while (!condition()) await sleep(intervalMs);
 }
 
 /**
- * The SQS consumer: long-polls batches of up to 10 and hands them to `processBatch`; only the
- * messages it returns are deleted. Never reads env, never listens: `main.ts` wires it.
+ * The SQS consumer: `pollers` loops long-poll batches of up to 10 and hand them to
+ * `processBatch`; only the messages it returns are deleted. Never reads env, never listens:
+ * `main.ts` wires it.
  */
 export function createProcessor(deps: ProcessorDeps): Processor {
   const repository = deps.repository ?? createOrdersRepository(deps.pool);
@@ -94,7 +103,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let state: ProcessorState = 'idle';
   let since = new Date();
   let reason: string | undefined;
-  let inFlight = 0;
   let queueFailing = false;
   let recreating = false;
   /** Messages received but not handled because the database went away: released on resume. */
@@ -114,7 +122,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     since = new Date();
   }
 
-  async function handleMessageBatch(messages: Message[]): Promise<Message[]> {
+  async function handleMessageBatch(
+    loop: { inFlight: number },
+    messages: Message[],
+  ): Promise<Message[]> {
     if (state !== 'running' && state !== 'stopping') {
       // Received as the processor paused: held, and released when it resumes. (A batch brought
       // by the last poll of a stop is handled like any other: that is what "finish in-flight"
@@ -123,7 +134,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       held.push(...messages);
       return [];
     }
-    inFlight = messages.length;
+    loop.inFlight = messages.length;
     const result = await processBatch(messages, {
       repository,
       signer: deps.signer,
@@ -140,27 +151,40 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return result.done;
   }
 
-  const consumer = Consumer.create({
-    queueUrl: deps.queueUrl,
-    sqs: deps.sqs,
-    batchSize: 10,
-    // Short enough that a stop waits at most this long for the poll in progress.
-    waitTimeSeconds: deps.waitTimeSeconds ?? 5,
-    messageSystemAttributeNames: ['ApproximateReceiveCount'],
-    messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE],
-    handleMessageBatch,
-    strictReturn: true,
-    // sqs-consumer waits this long after a missing queue (10 s by default, for credentials
-    // trouble on AWS); where the queue is recreated, the next poll should find it at once.
-    ...(deps.recreateQueue ? { authenticationErrorTimeout: 1_000 } : {}),
+  /** One sqs-consumer per poll loop, all handing their batches to `handleMessageBatch`. */
+  const loops = Array.from({ length: Math.max(1, deps.pollers ?? DEFAULT_POLLERS) }, () => {
+    const loop = { inFlight: 0 };
+    const consumer = Consumer.create({
+      queueUrl: deps.queueUrl,
+      sqs: deps.sqs,
+      batchSize: 10,
+      // Short enough that a stop waits at most this long for the poll in progress.
+      waitTimeSeconds: deps.waitTimeSeconds ?? 5,
+      messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE],
+      handleMessageBatch: (messages) => handleMessageBatch(loop, messages),
+      strictReturn: true,
+      // sqs-consumer waits this long after a missing queue (10 s by default, for credentials
+      // trouble on AWS); where the queue is recreated, the next poll should find it at once.
+      ...(deps.recreateQueue ? { authenticationErrorTimeout: 1_000 } : {}),
+    });
+    consumer.on('response_processed', () => {
+      loop.inFlight = 0;
+      queueBack();
+    });
+    consumer.on('empty', queueBack);
+    consumer.on('error', onError);
+    return { consumer, loop };
   });
+  const startPolling = () => {
+    for (const { consumer } of loops) consumer.start();
+  };
+  const stopPolling = () => {
+    for (const { consumer } of loops) consumer.stop();
+  };
+  const polling = () => loops.some(({ consumer }) => consumer.status.isPolling);
 
-  consumer.on('response_processed', () => {
-    inFlight = 0;
-    queueBack();
-  });
-  consumer.on('empty', queueBack);
-  consumer.on('error', (error, messages) => {
+  function onError(error: Error, messages?: Message | Message[]) {
     if (state === 'stopping' || state === 'stopped') {
       logger.debug({ code: failureCode(error.cause ?? error) }, 'queue call ended by the stop');
       return;
@@ -179,7 +203,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       logger.error({ code }, 'cannot receive from the queue; retrying');
     }
     if (code === 'QueueDoesNotExist' && deps.recreateQueue) recreateQueue(deps.recreateQueue);
-  });
+  }
 
   /** One re-creation at a time; the consumer's next poll after it finds the queue again. */
   function recreateQueue(recreate: () => Promise<unknown>) {
@@ -214,7 +238,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     setState('paused', `database unavailable (${code})`);
     pausedAt = Date.now();
     logger.error({ code }, 'database unavailable: consumption paused until it answers');
-    consumer.stop();
+    stopPolling();
     pauseAbort = new AbortController();
     waiting = waitForDatabase(pauseAbort.signal);
   }
@@ -235,9 +259,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         delay = Math.min(delay * 2, maxBackoff);
       }
     }
-    // The batch that paused us may still be deleting what it committed; let it finish so that
-    // exactly one poll loop ever runs.
-    await until(() => state !== 'paused' || !consumer.status.isPolling);
+    // The batches in flight when we paused may still be deleting what they committed; let them
+    // finish so that each poll loop runs once.
+    await until(() => state !== 'paused' || !polling());
     if (state !== 'paused') return;
     await releaseHeld();
     setState('running');
@@ -245,7 +269,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       { pausedMs: Date.now() - pausedAt },
       'database answering again: consumption resumed',
     );
-    consumer.start();
+    startPolling();
   }
 
   /**
@@ -335,8 +359,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         return;
       }
       if ((state as ProcessorState) !== 'running') return; // stopped while checking
-      consumer.start();
-      logger.info('consuming orders');
+      startPolling();
+      logger.info({ pollers: loops.length }, 'consuming orders');
     },
 
     stop() {
@@ -351,10 +375,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         // The poll in progress is not aborted: the queue may already have handed it messages,
         // which would then sit invisible for the visibility timeout. It ends within
         // waitTimeSeconds, and whatever it brings is finished (written and deleted).
-        consumer.stop();
+        stopPolling();
         await waiting;
         await republishing;
-        await until(() => !consumer.status.isPolling);
+        await until(() => !polling());
         setState('stopped');
         logger.info({ totals }, 'consumer stopped');
       })();
@@ -366,7 +390,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         state,
         ...(reason ? { reason } : {}),
         since: since.toISOString(),
-        inFlight,
+        inFlight: loops.reduce((sum, { loop }) => sum + loop.inFlight, 0),
         totals: { ...totals },
       };
     },
