@@ -108,11 +108,18 @@ describe('echobase logs', () => {
     expect(onTerminal).not.toContain(pinoLine);
     expect(onTerminal).toMatch(/^not json at all$/m);
 
+    // Raw: the lines as written, nothing around them, so `| jq` reads them.
     expect(await logs(['blue', 'api', '--env', 'ci', '--json'], true)).toBe(
-      `==> ${file} <==\n${pinoLine}\nnot json at all\n`,
+      `${pinoLine}\nnot json at all\n`,
     );
     expect(await logs(['blue', 'api', '--env', 'ci'], false)).toBe(
-      `==> ${file} <==\n${pinoLine}\nnot json at all\n`,
+      `${pinoLine}\nnot json at all\n`,
     );
+    // Several files on a terminal: each headed by its name.
+    const processorLog = stackPaths('ci', 'blue', root).log('processor');
+    await writeFile(processorLog, `${pinoLine}\n`);
+    const both = await logs(['blue', '--env', 'ci'], true);
+    expect(both).toContain(`==> ${file} <==\n`);
+    expect(both).toContain(`==> ${processorLog} <==\n`);
   });
 });

@@ -61,6 +61,44 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
     });
   });
 
+  it('status shows both colours, their builds and queues; logs show a colour and the durable layer', async () => {
+    const out = await cli(['status', '--env', 'ci', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    const status = JSON.parse(out.stdout) as {
+      active: string;
+      durable: { runtime: string; healthy: boolean };
+      colours: { colour: string; buildId: string; healthy: boolean; queue: { visible: number } }[];
+    };
+    const running = await builds();
+    expect(status.active).toBe('green');
+    expect(status.durable).toMatchObject({
+      runtime: process.env.ECHOBASE_RUNTIME || 'native',
+      healthy: true,
+    });
+    expect(
+      status.colours.map((c) => [c.colour, c.buildId, c.healthy, typeof c.queue?.visible]),
+    ).toEqual([
+      ['blue', running.blue, true, 'number'],
+      ['green', running.green, true, 'number'],
+    ]);
+
+    // The API's own JSON lines, of the colour asked for.
+    const api = await cli(['logs', 'green', 'api', '--env', 'ci', '--json', '--lines', '20']);
+    expect(api.code, api.stderr).toBe(0);
+    const lines = api.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.service === 'api-gateway' && l.colour === 'green')).toBe(true);
+    // Every durable service's log, the SQS endpoint's included.
+    for (const service of ['mariadb', 'aws', 'sqs', 'nginx']) {
+      const durable = await cli(['logs', 'durable', service, '--env', 'ci', '--lines', '5']);
+      expect(durable.code, `${service}: ${durable.stderr}`).toBe(0);
+      expect(durable.stdout.trim(), service).not.toBe('');
+    }
+  });
+
   it('rolls back to the colour kept warm, then forward again; history shows both', async () => {
     const back = await cli(['rollback', '--env', 'ci']);
     expect(back.code, back.stderr).toBe(0);

@@ -200,7 +200,10 @@ export function registerDeployCommands(
       "a colour's or the durable layer's logs: pretty on a terminal, raw JSON lines when piped or with --json",
     )
     .argument('<what>', 'blue, green or durable')
-    .argument('[service]', 'api, processor, frontend (colours) or mariadb, aws, nginx (durable)')
+    .argument(
+      '[service]',
+      'api, processor, frontend (colours) or mariadb, aws, sqs, nginx (durable)',
+    )
     .addOption(envOption())
     .option('--follow', 'keep printing new lines', false)
     .option('--lines <n>', 'lines to show first', '50')

@@ -1,3 +1,4 @@
+import type { LogFormat } from '../log-format.js';
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
 import type { EnvName } from '../plan.js';
@@ -6,15 +7,22 @@ import { composeArgs, NOT_STARTING } from './durable.js';
 
 /**
  * `docker compose logs` of a colour's project or of the durable project, and the variables
- * compose needs to read that project's file.
+ * compose needs to read that project's file. JSON lines come without compose's `<service> | `
+ * prefix, as the apps wrote them (`| jq`).
  */
 export function dockerLogCommand(
   root: string,
   env: EnvName,
   source: LogSource,
-  opts: { follow: boolean; lines: number },
+  opts: { follow: boolean; lines: number; format?: LogFormat },
 ): { args: string[]; env: Record<string, string> } {
-  const tail = ['logs', '--tail', String(opts.lines), ...(opts.follow ? ['--follow'] : [])];
+  const tail = [
+    'logs',
+    '--tail',
+    String(opts.lines),
+    ...(opts.follow ? ['--follow'] : []),
+    ...(opts.format === 'json' ? ['--no-log-prefix'] : []),
+  ];
   if (source.kind === 'colour') {
     const names =
       source.services.length === 1 ? source.services.map((s) => COMPOSE_SERVICE[s]) : [];

@@ -229,6 +229,10 @@ describe('docker colour stacks', () => {
       ),
       env: {},
     });
+    // JSON lines as the apps wrote them: without compose's `<service> | ` prefix.
+    expect(
+      dockerLogCommand('/repo', 'ci', logSource('blue', 'api'), { ...opts, format: 'json' }).args,
+    ).toContain('--no-log-prefix');
     const durable = dockerLogCommand('/repo', 'ci', logSource('durable', 'nginx'), {
       follow: false,
       lines: 5,

@@ -22,7 +22,10 @@ function logFiles(env: EnvName, root: string, source: LogSource): string[] {
   return source.services.map((s) => files[s]);
 }
 
-/** The last lines of each file, then with --follow `tail -F` of them all. */
+/**
+ * The last lines of each file, then with --follow `tail -F` of them all. A file's name heads
+ * its lines only for people reading several at once: JSON lines stay JSON lines (`| jq`).
+ */
 export async function nativeLogs(request: LogRequest): Promise<void> {
   const { env, root, source, out, format } = request;
   const present = logFiles(env, root, source).filter((f) => existsSync(f));
@@ -31,13 +34,16 @@ export async function nativeLogs(request: LogRequest): Promise<void> {
     const only = source.services.length === 1 ? ` ${source.services[0]}` : '';
     throw new OpsError(`no logs yet for ${what}${only} on ${env}`);
   }
+  const headed = present.length > 1 && format === 'pretty';
   if (!request.follow) {
     const formatted = logLineFormatter(format);
     for (const f of present) {
       const lines = (await readFile(f, 'utf8')).trimEnd().split('\n').slice(-request.lines);
-      out.write(`==> ${f} <==\n${lines.map(formatted).join('\n')}\n`);
+      if (headed) out.write(`==> ${f} <==\n`);
+      out.write(`${lines.map(formatted).join('\n')}\n`);
     }
     return;
   }
-  await follow('tail', ['-n', String(request.lines), '-F', ...present], { out, format });
+  const quiet = headed ? [] : ['-q'];
+  await follow('tail', [...quiet, '-n', String(request.lines), '-F', ...present], { out, format });
 }
