@@ -52,6 +52,11 @@ describe('log lines', () => {
       expect(raw(line)).toBe(line);
   });
 
+  it('drops the erase-line sequence docker compose puts before every line, in both formats', () => {
+    expect(logLineFormatter('json')(`\x1b[2K${pinoLine}`)).toBe(pinoLine);
+    expect(pretty(`\x1b[2Kapi-gateway-1  | ${pinoLine}`)).toMatch(/^api-gateway-1 {2}\| \[/);
+  });
+
   it('is pretty on a terminal, raw when piped, and raw on a terminal with --json', () => {
     const terminal = { isTTY: true } as unknown as NodeJS.WritableStream;
     const pipe = {} as NodeJS.WritableStream;

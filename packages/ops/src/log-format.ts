@@ -29,12 +29,20 @@ function pinoRecord(text: string): Record<string, unknown> | null {
   }
 }
 
+/**
+ * `docker compose logs` (v2.26) starts every line with an erase-line sequence (ESC [2K), piped
+ * or not: not part of what the app wrote, and it breaks `| jq`.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequence is the point
+const ERASE_LINE = /^(?:\x1b\[[0-9;]*K)+/;
+
 /** One log line (without its newline) as it is printed; lines that are not pino pass unchanged. */
 export function logLineFormatter(
   format: LogFormat,
   options: { colorize?: boolean } = {},
 ): (line: string) => string {
-  if (format === 'json') return (line) => line;
+  const raw = (line: string) => line.replace(ERASE_LINE, '');
+  if (format === 'json') return raw;
   // One line per record, as `npm run dev` prints them; pid and hostname say nothing here.
   const pretty = prettyFactory({
     singleLine: true,
@@ -42,7 +50,8 @@ export function logLineFormatter(
     ignore: 'pid,hostname',
     colorize: options.colorize ?? isColorSupported,
   });
-  return (line) => {
+  return (input) => {
+    const line = raw(input);
     const prefixed = COMPOSE_PREFIX.exec(line);
     const [prefix, body] = prefixed ? [prefixed[1], prefixed[2] as string] : ['', line];
     const record = pinoRecord(body);
