@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Pool } from '@echobase/infra/db';
 import type { Logger } from '@echobase/infra/logger';
+import { Counter, createRegistry, type Registry, serveMetrics } from '@echobase/infra/metrics';
 import type { OrderSigner } from '@echobase/infra/queue';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
@@ -18,6 +19,7 @@ import { jsonBody } from './http/body.js';
 import { cacheControl } from './http/cache-control.js';
 import { createCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
+import { httpMetrics } from './http/metrics.js';
 import { requestId } from './http/request-id.js';
 import { requireJsonBody } from './http/security.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
@@ -45,10 +47,13 @@ export interface AppDeps {
   throttleLimits?: Partial<ThrottleLimits>;
   /** TRUSTED_PROXIES: the load balancer's addresses; none when omitted. */
   trustedProxies?: readonly string[];
+  /** Where the metrics go; a registry of its own (with the process's figures) when omitted. */
+  registry?: Registry;
 }
 
 export interface App {
   express: Express;
+  registry: Registry;
   catalogue: Catalogue;
   revocations: RevocationList;
   /** Loads the catalogue and starts the background refreshes. */
@@ -64,6 +69,15 @@ export function createApp(deps: AppDeps): App {
     ...(deps.colour ? { colour: deps.colour } : {}),
   };
 
+  const registry =
+    deps.registry ??
+    createRegistry({ service: 'api-gateway', colour: deps.colour, buildId: deps.buildId });
+  const accepted = new Counter({
+    name: 'echobase_orders_accepted_total',
+    help: 'Orders accepted (202), and repeats of an accepted order answered again (replayed)',
+    labelNames: ['replayed'],
+    registers: [registry],
+  });
   const tokens = createTokenService(deps.jwtSigningKey, deps.jwtTtlSeconds);
   const authRepo = createAuthRepository(pool);
   const trustedProxies = createTrustedProxies(deps.trustedProxies ?? [], { logger });
@@ -81,6 +95,7 @@ export function createApp(deps: AppDeps): App {
     repo: createOrdersRepository(pool),
     producer: createOrderProducer(deps.sqs, deps.queueUrl, deps.orderSigner),
     logger,
+    onAccepted: ({ replayed }) => accepted.inc({ replayed: String(replayed) }),
   });
   const openapi = buildOpenApi(deps.buildId);
 
@@ -89,8 +104,12 @@ export function createApp(deps: AppDeps): App {
   // The client address (req.ip, which the login throttle counts by) comes from
   // X-Forwarded-For only on a connection from the load balancer itself.
   app.set('trust proxy', trustedProxies.trust);
+  // For Prometheus, on the API's own port (the load balancer routes only /api/ and /health/
+  // here); before the access log and the request figures, which a scrape every 15 s would fill.
+  app.get('/metrics', (req, res) => void serveMetrics(registry, req, res));
   app.use(requestId());
   app.use(accessLog(logger));
+  app.use(httpMetrics(registry));
 
   app.use((_req, res, next) => {
     if (deps.colour) res.setHeader('x-echobase-colour', deps.colour);
@@ -128,6 +147,7 @@ export function createApp(deps: AppDeps): App {
 
   return {
     express: app,
+    registry,
     catalogue,
     revocations,
     async start() {

@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { type Registry, serveMetrics } from '@echobase/infra/metrics';
 import { failureCode } from './failures.js';
 import type { ProcessorStatus } from './processor.js';
 
@@ -9,6 +10,8 @@ export interface HealthDeps {
   /** Fields on every answer, e.g. `{ service, colour, buildId }`. */
   identity?: Record<string, string>;
   ping?: PingOptions;
+  /** Served as GET /metrics, for Prometheus. */
+  registry?: Registry;
 }
 
 export interface PingOptions {
@@ -75,6 +78,7 @@ function send(
  *   ping, see cachedPing); 503
  *   `{status: 'paused', reason}` while paused for a database outage, 503 with the state while
  *   starting or stopping, 503 `{status: 'unavailable'}` when the database stops answering.
+ * - GET /metrics: the Prometheus figures (see metrics.ts), when given a registry.
  * Everything else is a JSON 404 (405 for other methods on those paths).
  */
 export function createHealthServer(deps: HealthDeps): Server {
@@ -82,7 +86,8 @@ export function createHealthServer(deps: HealthDeps): Server {
   const ping = cachedPing(deps.checkDatabase, deps.ping);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/health/live' && path !== '/health/ready') {
+    const metrics = path === '/metrics' && deps.registry;
+    if (path !== '/health/live' && path !== '/health/ready' && !metrics) {
       send(res, 404, { error: { code: 'not_found', message: 'no such endpoint' } });
       return;
     }
@@ -93,6 +98,10 @@ export function createHealthServer(deps: HealthDeps): Server {
         { error: { code: 'method_not_allowed', message: 'use GET' } },
         { allow: 'GET, HEAD' },
       );
+      return;
+    }
+    if (metrics) {
+      void serveMetrics(metrics, req, res);
       return;
     }
     if (path === '/health/live') {

@@ -2,9 +2,11 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDbPool } from '@echobase/infra/db';
 import { keepRunning, sqsEndpoint, startService } from '@echobase/infra/env';
 import { createLogger } from '@echobase/infra/logger';
+import { createRegistry } from '@echobase/infra/metrics';
 import {
   createSqsClient,
   ensureQueuePair,
+  queueDepth,
   queuePairNames,
   reloadingSigner,
 } from '@echobase/infra/queue';
@@ -16,7 +18,8 @@ import {
 import { type Env, readEnv } from './env.js';
 import { failureCode } from './failures.js';
 import { createHealthServer } from './health.js';
-import { createProcessor } from './processor.js';
+import { processorMetrics } from './metrics.js';
+import { createProcessor, type Processor } from './processor.js';
 
 class StartError extends Error {}
 
@@ -86,7 +89,26 @@ async function main(env: Env): Promise<void> {
     password: login.password,
     connectionLimit: 5,
   });
-  const processor = createProcessor({
+  const registry = createRegistry({
+    service: 'order-processor',
+    colour: env.COLOUR,
+    buildId: env.BUILD_ID,
+  });
+  const { deadLetterName } = queuePairNames(env.ORDERS_QUEUE_URL);
+  const deadLetterUrl = `${env.ORDERS_QUEUE_URL.slice(0, env.ORDERS_QUEUE_URL.lastIndexOf('/') + 1)}${deadLetterName}`;
+  // Read at scrape time only, after the processor below exists.
+  let processor: Processor | undefined;
+  const metrics = processorMetrics(registry, {
+    status: () => (processor as Processor).status(),
+    depths: async () => {
+      const [orders, deadLetters] = await Promise.all([
+        queueDepth(sqs, env.ORDERS_QUEUE_URL),
+        queueDepth(sqs, deadLetterUrl),
+      ]);
+      return { orders, deadLetters };
+    },
+  });
+  processor = createProcessor({
     sqs,
     queueUrl: env.ORDERS_QUEUE_URL,
     pool,
@@ -100,6 +122,7 @@ async function main(env: Env): Promise<void> {
     afterWrite: env.ORDER_PROCESSOR_CRASH_AFTER_WRITE
       ? () => process.kill(process.pid, 'SIGKILL')
       : undefined,
+    metrics,
   });
   try {
     await processor.start();
@@ -110,6 +133,7 @@ async function main(env: Env): Promise<void> {
 
   const health = createHealthServer({
     status: processor.status,
+    registry,
     checkDatabase: () => processor.checkDatabase(),
     identity: {
       service: 'order-processor',

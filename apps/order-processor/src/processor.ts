@@ -16,6 +16,7 @@ import {
 import { Consumer } from 'sqs-consumer';
 import { type BatchCounts, emptyCounts, processBatch } from './batch.js';
 import { classifyFailure, failureCode } from './failures.js';
+import type { ProcessorMetrics } from './metrics.js';
 import { createOrdersRepository, type OrdersRepository } from './orders.repository.js';
 import { republishBacklog } from './republish.js';
 
@@ -51,6 +52,8 @@ export interface ProcessorDeps {
   recreateQueue?: (() => Promise<unknown>) | undefined;
   /** Runs right after an order's write commits, before its message is deleted (test hook). */
   afterWrite?: ((order: OrderPlaced) => void) | undefined;
+  /** Times each batch (metrics.ts). */
+  metrics?: Pick<ProcessorMetrics, 'startBatch'> | undefined;
 }
 
 /**
@@ -135,12 +138,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return [];
     }
     loop.inFlight = messages.length;
+    const timed = deps.metrics?.startBatch();
     const result = await processBatch(messages, {
       repository,
       signer: deps.signer,
       logger,
       afterWrite: deps.afterWrite,
     });
+    timed?.();
     for (const key of Object.keys(result.counts) as (keyof BatchCounts)[])
       totals[key] += result.counts[key];
     if (result.unavailable !== undefined) {

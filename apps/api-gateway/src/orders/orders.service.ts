@@ -26,8 +26,14 @@ export function createOrdersService(deps: {
   repo: OrdersRepository;
   producer: OrderProducer;
   logger: Logger;
+  /** Told of every order accepted or answered again (metrics). */
+  onAccepted?: (accepted: Accepted) => void;
 }) {
   const { catalogue, repo, producer, logger } = deps;
+  const told = (accepted: Accepted): Accepted => {
+    deps.onAccepted?.(accepted);
+    return accepted;
+  };
 
   /**
    * Database work that helps but is not needed to accept an order: skipped (undefined) when
@@ -105,7 +111,7 @@ export function createOrdersService(deps: {
             'this Idempotency-Key was already used for a different order',
           );
         }
-        return { orderId, status: reservation.status, replayed: true };
+        return told({ orderId, status: reservation.status, replayed: true });
       }
 
       try {
@@ -116,7 +122,7 @@ export function createOrdersService(deps: {
             { requestId, orderId, err: error },
             'cannot put the order on the queue; it is recorded and will be re-published',
           );
-          return { orderId, status: 'queued', replayed: false };
+          return told({ orderId, status: 'queued', replayed: false });
         }
         logger.error({ requestId, err: error }, 'cannot put the order on the queue');
         throw new AppError(
@@ -125,7 +131,7 @@ export function createOrdersService(deps: {
           { retryAfter: 1 },
         );
       }
-      return { orderId, status: 'queued', replayed: false };
+      return told({ orderId, status: 'queued', replayed: false });
     },
 
     async get(userId: number, orderId: string): Promise<OrderView> {
