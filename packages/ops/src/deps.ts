@@ -76,6 +76,7 @@ export function nativeDependencies(tools: {
       file: tools.elasticmq.lib,
       from: 'Maven Central, pinned in packages/ops/native/elasticmq/pom.xml',
     },
+    { what: 'prometheus', file: 'prometheus', from: 'Debian package prometheus' },
     { what: 'supervisord', file: 'supervisord', from: 'Debian package supervisor' },
   ];
 }

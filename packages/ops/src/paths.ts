@@ -46,6 +46,13 @@ export function envPaths(env: EnvName, root = repoRoot()) {
       dir: join(state, 'sqs'),
       log: join(state, 'sqs', 'elasticmq.log'),
     },
+    prometheus: {
+      dir: join(state, 'prometheus'),
+      /** Generated from the port plan for the environment's runtime (src/prometheus.ts). */
+      config: join(state, 'prometheus', 'prometheus.yml'),
+      data: join(state, 'prometheus', 'data'),
+      log: join(state, 'prometheus', 'prometheus.log'),
+    },
     nginx: {
       prefix: join(state, 'nginx'),
       conf: join(state, 'nginx', 'conf', 'nginx.conf'),

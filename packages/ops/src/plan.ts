@@ -10,7 +10,7 @@ export type EnvName = (typeof ENVIRONMENTS)[number];
 export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];
 
-export const DURABLE_SERVICES = ['mariadb', 'aws', 'sqs', 'nginx'] as const;
+export const DURABLE_SERVICES = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus'] as const;
 export type DurableService = (typeof DURABLE_SERVICES)[number];
 
 export interface DurablePorts {

@@ -3,6 +3,8 @@ import { createSqsClient } from '@echobase/infra/queue';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
 import { readStackInfo } from '../src/colour-stack.js';
+import { PORT_PLAN } from '../src/plan.js';
+import { waitFor } from '../src/process.js';
 import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
 import { builds, cli, expectCleanError, history, lb, OPERATOR, ROOT, servedBy } from './support.js';
 
@@ -92,11 +94,87 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.service === 'api-gateway' && l.colour === 'green')).toBe(true);
     // Every durable service's log, the SQS endpoint's included.
-    for (const service of ['mariadb', 'aws', 'sqs', 'nginx']) {
+    for (const service of ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus']) {
       const durable = await cli(['logs', 'durable', service, '--env', 'ci', '--lines', '5']);
       expect(durable.code, `${service}: ${durable.stderr}`).toBe(0);
       expect(durable.stdout.trim(), service).not.toBe('');
     }
+  });
+
+  it("Prometheus scrapes both colours' API and processor, each series labelled with its colour", async () => {
+    const prometheus = `http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}`;
+    const query = async (expr: string) => {
+      const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return body.data.result;
+    };
+    // Every target of the generated config answers: blue kept warm, green serving.
+    const up = await waitFor(
+      'all four app targets up',
+      async () => {
+        const result = await query('up{job=~"api-gateway|order-processor"} == 1');
+        return result.length === 4 && result;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(up.map((r) => `${r.metric.job}/${r.metric.colour}`).sort()).toEqual([
+      'api-gateway/blue',
+      'api-gateway/green',
+      'order-processor/blue',
+      'order-processor/green',
+    ]);
+    // The smoke test's requests reached green's API through the load balancer, and the apps'
+    // own labels agree with the scrape's.
+    const served = await waitFor('green requests in Prometheus', async () => {
+      const result = await query('http_requests_total{colour="green",route="/api/v1/products"}');
+      return result.length > 0 && result;
+    });
+    expect(served[0]?.metric).toMatchObject({
+      service: 'api-gateway',
+      build: (await builds()).green,
+    });
+  });
+
+  it('fires EchobaseDeadLetters for the colour whose dead-letter queue holds a message', async () => {
+    const info = await readStackInfo('ci', 'blue', ROOT);
+    const deadLetters = `${info?.queueUrl}-dlq`;
+    const base = appEnvironment('ci');
+    const sqs = createSqsClient({
+      region: base.AWS_REGION as string,
+      endpoint: base.AWS_ENDPOINT_URL_SQS,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    const alerts = async () => {
+      const res = await fetch(`http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/api/v1/alerts`);
+      const body = (await res.json()) as {
+        data: { alerts: { labels: Record<string, string>; state: string }[] };
+      };
+      return body.data.alerts.filter((a) => a.labels.alertname === 'EchobaseDeadLetters');
+    };
+    try {
+      expect(await alerts()).toEqual([]);
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: deadLetters, MessageBody: '{"dead":"letter"}' }),
+      );
+      const firing = await waitFor(
+        'EchobaseDeadLetters to fire',
+        async () => {
+          const found = (await alerts()).filter((a) => a.state === 'firing');
+          return found.length > 0 && found;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      expect(firing.map((a) => a.labels.colour)).toEqual(['blue']);
+    } finally {
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: deadLetters }));
+      sqs.destroy();
+    }
+    await waitFor('EchobaseDeadLetters to resolve', async () => (await alerts()).length === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+    });
   });
 
   it('rolls back to the colour kept warm, then forward again; history shows both', async () => {

@@ -62,6 +62,7 @@ const serves: Record<string, () => Promise<boolean>> = {
   nginx: async () =>
     (await livePid(ci.nginx.pid, 'nginx: master')) !== null &&
     (await answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.lbAdmin}/health`)),
+  prometheus: () => answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/-/ready`),
 };
 
 async function children(pid: number): Promise<number[]> {
@@ -92,6 +93,7 @@ describe('durable layer (native, ci)', () => {
       ['aws', 'running', 4567, true],
       ['sqs', 'running', 9325, true],
       ['nginx', 'running', 8180, true],
+      ['prometheus', 'running', 9190, true],
     ]);
     for (const service of s.services) {
       expect(service.pid).toBeGreaterThan(0);
@@ -148,7 +150,7 @@ describe('durable layer (native, ci)', () => {
     const before = await pids('ci');
     const again = await cli(['durable', 'setup', 'ci']);
     expect(again.code).toBe(0);
-    expect(again.stderr.match(/already running, pid/g)).toHaveLength(4);
+    expect(again.stderr.match(/already running, pid/g)).toHaveLength(5);
     expect(again.stderr).toMatch(/all secrets present/);
     expect(again.stderr).toContain(`migrations up to date (${migrations.at(-1)})`);
     expect(again.stderr).toMatch(/already running; nothing changed/);
@@ -200,7 +202,7 @@ describe('durable layer (native, ci)', () => {
     );
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(4);
+    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(5);
     expect((await status('ci')).healthy).toBe(true);
   });
 
@@ -266,7 +268,7 @@ describe('durable layer (native, ci)', () => {
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const started = `${a.stderr}${b.stderr}`.match(/started, pid/g) ?? [];
-    expect(started).toHaveLength(4);
+    expect(started).toHaveLength(5);
     const mariadbs = await run('pgrep', [
       '-f',
       `mariadbd --no-defaults --datadir=${ci.mariadb.data}`,
@@ -301,7 +303,7 @@ describe('durable layer (native, ci)', () => {
       expect(setup.code, setup.stderr).toBe(0);
       const devlocal = await status('devlocal');
       expect(devlocal.healthy).toBe(true);
-      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 9324, 8080]);
+      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 9324, 8080, 9090]);
       expect(await pids('ci')).toEqual(ciBefore);
       expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(
         0,

@@ -57,4 +57,10 @@ describe('durable/setup.sh and durable/teardown.sh', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
+
+  it('ship alert rules Prometheus accepts (promtool, from the same Debian package)', async () => {
+    const result = await run('promtool', ['check', 'rules', 'observability/alerts.yml']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/SUCCESS: 4 rules found/);
+  });
 });

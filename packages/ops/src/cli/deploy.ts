@@ -202,7 +202,7 @@ export function registerDeployCommands(
     .argument('<what>', 'blue, green or durable')
     .argument(
       '[service]',
-      'api, processor, frontend (colours) or mariadb, aws, sqs, nginx (durable)',
+      'api, processor, frontend (colours) or mariadb, aws, sqs, nginx, prometheus (durable)',
     )
     .addOption(envOption())
     .option('--follow', 'keep printing new lines', false)

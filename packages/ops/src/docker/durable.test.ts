@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { envPaths } from '../paths.js';
 import { PORT_PLAN } from '../plan.js';
+import { prometheusConfig } from '../prometheus.js';
 import { generateCredentials, writeCredentials } from '../provision/credentials.js';
 import { silentReporter } from '../report.js';
 import type { DurableContext } from '../runtime.js';
@@ -62,7 +63,7 @@ describe('docker runtime', () => {
     expect(calls.map((c) => c.args.slice(0, 2))).toEqual([['volume', 'inspect']]);
   });
 
-  it('passes the root password and the admin token to compose in the environment, never in arguments', async () => {
+  it('passes the root password, the admin token and the Prometheus config to compose in the environment, never in arguments', async () => {
     const ctx = await context();
     const creds = generateCredentials();
     await writeCredentials(ctx.paths.credentials, creds);
@@ -73,7 +74,12 @@ describe('docker runtime', () => {
     expect(up?.env).toEqual({
       MARIADB_ROOT_PASSWORD: creds.dbRootPassword,
       LB_ADMIN_TOKEN: creds.lbAdminToken,
+      PROMETHEUS_CONFIG: ctx.paths.prometheus.config,
     });
+    // Written before compose mounts it: the colours' containers by name.
+    expect(await readFile(ctx.paths.prometheus.config, 'utf8')).toBe(
+      prometheusConfig('ci', 'docker', ctx.paths.root),
+    );
     expect(up?.args.join(' ')).not.toContain(creds.dbRootPassword);
     expect(up?.args.join(' ')).not.toContain(creds.lbAdminToken);
   });
@@ -105,6 +111,7 @@ describe('docker runtime', () => {
           ['aws', 'stopped', false],
           ['sqs', 'missing', false],
           ['nginx', 'missing', false],
+          ['prometheus', 'missing', false],
         ],
       ],
       [
@@ -114,6 +121,7 @@ describe('docker runtime', () => {
           ['aws', 'missing', false],
           ['sqs', 'missing', false],
           ['nginx', 'missing', false],
+          ['prometheus', 'missing', false],
         ],
       ],
     ] as const) {
@@ -145,6 +153,7 @@ describe('docker runtime', () => {
         ['aws', 7, null],
         ['sqs', undefined, null],
         ['nginx', undefined, null],
+        ['prometheus', undefined, null],
       ]);
       // Only containers compose listed: inspecting a missing one fails the whole command.
       const inspect = calls.find((c) => c.args[0] === 'inspect');

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { OpsError } from '../errors.js';
-import { DURABLE_SERVICES, durableNames, LOOPBACK } from '../plan.js';
+import { DURABLE_SERVICES, type DurableService, durableNames, LOOPBACK } from '../plan.js';
+import { writePrometheusConfig } from '../prometheus.js';
 import {
   generateCredentials,
   upgradeCredentials,
@@ -128,9 +129,12 @@ export async function dockerSetup(
     creds = generateCredentials();
     await writeCredentials(ctx.paths.credentials, creds);
   }
+  // Prometheus scrapes the colours' containers by name (src/prometheus.ts).
+  await writePrometheusConfig(ctx.paths, ctx.env, 'docker');
   const secrets = {
     MARIADB_ROOT_PASSWORD: creds.dbRootPassword,
     LB_ADMIN_TOKEN: creds.lbAdminToken,
+    PROMETHEUS_CONFIG: ctx.paths.prometheus.config,
   };
   await ctx.report.step(
     'compose',
@@ -225,11 +229,12 @@ export async function dockerStatus(
     rows.map((r) => names.container(r.Service)),
     docker,
   );
-  const ports: Record<string, number> = {
+  const ports: Record<DurableService, number> = {
     mariadb: ctx.plan.durable.mariadb,
     aws: ctx.plan.durable.aws,
     sqs: ctx.plan.durable.sqs,
     nginx: ctx.plan.durable.lbProduction,
+    prometheus: ctx.plan.durable.prometheus,
   };
   return DURABLE_SERVICES.map((service) => {
     const row = rows.find((r) => r.Service === service);
@@ -238,7 +243,7 @@ export async function dockerStatus(
       service,
       state: row ? (running ? 'running' : 'stopped') : 'missing',
       pid: null,
-      port: ports[service] ?? 0,
+      port: ports[service],
       healthy:
         running && (row?.Health === undefined || row.Health === '' || row.Health === 'healthy'),
       rssBytes: null,

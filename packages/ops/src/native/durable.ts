@@ -21,6 +21,7 @@ import {
   reloadNginxAdminToken,
   writeNginxAdminToken,
 } from './nginx.js';
+import { prometheusService } from './prometheus.js';
 import type { NativeService, ServiceStatus } from './service.js';
 import { RETRYING, Supervisor } from './supervisor.js';
 
@@ -37,6 +38,13 @@ async function services(ctx: DurableContext, sup: Supervisor): Promise<NativeSer
     motoService(sup, ctx.paths.aws, ctx.plan.durable.aws, tools.motoServer),
     elasticmqService(sup, ctx.paths.sqs, ctx.plan.durable.sqs, tools.elasticmq, await need('java')),
     nginxService(sup, ctx.paths.nginx, ctx.plan.durable, tools.nginxTemplate, await need('nginx')),
+    prometheusService(
+      sup,
+      ctx.env,
+      ctx.paths,
+      ctx.plan.durable.prometheus,
+      await need('prometheus'),
+    ),
   ];
 }
 

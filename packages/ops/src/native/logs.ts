@@ -6,20 +6,22 @@ import { OpsError } from '../errors.js';
 import { logLineFormatter } from '../log-format.js';
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
-import type { EnvName } from '../plan.js';
+import type { DurableService, EnvName } from '../plan.js';
 
 /** The log files a source writes natively: one per supervised program. */
 function logFiles(env: EnvName, root: string, source: LogSource): string[] {
   if (source.kind === 'colour')
     return source.services.map((s) => stackPaths(env, source.colour, root).log(s));
   const p = envPaths(env, root);
-  const files = {
-    mariadb: p.mariadb.log,
-    aws: p.aws.log,
-    sqs: p.sqs.log,
-    nginx: join(p.nginx.logs, 'error.log'),
+  // nginx: its requests and its errors, as its container's log holds both in docker.
+  const files: Record<DurableService, string[]> = {
+    mariadb: [p.mariadb.log],
+    aws: [p.aws.log],
+    sqs: [p.sqs.log],
+    nginx: [join(p.nginx.logs, 'access.log'), join(p.nginx.logs, 'error.log')],
+    prometheus: [p.prometheus.log],
   };
-  return source.services.map((s) => files[s]);
+  return source.services.flatMap((s) => files[s]);
 }
 
 /**
