@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectCleanError, run } from './support.js';
+import { expectCleanError, ROOT, run } from './support.js';
 
 describe('durable/setup.sh and durable/teardown.sh', () => {
   it('print usage and exit 2 on bad arguments', async () => {
@@ -58,9 +60,26 @@ describe('durable/setup.sh and durable/teardown.sh', () => {
     expect(result.code).toBe(0);
   });
 
-  it('ship alert rules Prometheus accepts (promtool, from the same Debian package)', async () => {
-    const result = await run('promtool', ['check', 'rules', 'observability/alerts.yml']);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/SUCCESS: 4 rules found/);
+  it('ship alert rules Prometheus accepts, each firing on its own test series (promtool)', async () => {
+    const check = await run('promtool', ['check', 'rules', 'observability/alerts.yml']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/SUCCESS: 4 rules found/);
+    // observability/alerts.test.yml: every alert fires for the right colour, and only then.
+    const test = await run('promtool', ['test', 'rules', 'observability/alerts.test.yml']);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/SUCCESS/);
+    const tested = [
+      ...(await readFile(join(ROOT, 'observability/alerts.test.yml'), 'utf8')).matchAll(
+        /alertname: (\w+)/g,
+      ),
+    ];
+    expect(new Set(tested.map((m) => m[1]))).toEqual(
+      new Set([
+        'EchobaseDeadLetters',
+        'EchobaseErrorRate',
+        'EchobaseProcessorNotConsuming',
+        'EchobaseProcessorDown',
+      ]),
+    );
   });
 });
