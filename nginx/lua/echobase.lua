@@ -45,6 +45,8 @@ local IS_COLOUR = { blue = true, green = true }
 local SERVICES = { 'api', 'frontend' }
 
 local ACTIVE, SWITCHED_AT, SWITCH_LOCK = 'active', 'switched_at', 'switch_lock'
+-- Switches of production since nginx started (GET /metrics).
+local SWITCHES = 'switches'
 -- Counter keys per colour, built once.
 local KEY = {}
 for _, colour in ipairs(COLOURS) do
@@ -493,6 +495,7 @@ function M.admin_switch()
     end
     dict:set(ACTIVE, colour)
     dict:set(SWITCHED_AT, at)
+    dict:incr(SWITCHES, 1, 0)
     ngx.log(ngx.NOTICE, 'echobase: production now routes to ', colour, ' (was ', previous or 'none', ')')
   end
   dict:delete(SWITCH_LOCK)
@@ -506,6 +509,58 @@ end
 -- (X-Echobase-Colour names the active colour).
 function M.admin_health()
   return respond(200, string.format('{"status":"ok","active":%s}', json_string(dict:get(ACTIVE))))
+end
+
+-- GET /metrics: the per-colour counters in Prometheus's text format, for the durable layer's
+-- Prometheus. Open, like /health: request counts say nothing a production answer does not, and
+-- the listener is loopback-only on the host. Counts since nginx started (a restart resets them,
+-- which Prometheus's rate() takes as a counter reset).
+function M.admin_metrics()
+  if not allow('GET') then
+    return
+  end
+  local active = dict:get(ACTIVE)
+  local lines = {}
+  local function family(name, kind, help, value_of)
+    lines[#lines + 1] = '# HELP ' .. name .. ' ' .. help
+    lines[#lines + 1] = '# TYPE ' .. name .. ' ' .. kind
+    for _, colour in ipairs(COLOURS) do
+      lines[#lines + 1] = string.format('%s{colour="%s"} %d', name, colour, value_of(colour))
+    end
+  end
+  family(
+    'echobase_lb_requests_total',
+    'counter',
+    'Requests the load balancer finished for each colour, on every listener',
+    function(c) return dict:get(KEY[c].requests) or 0 end
+  )
+  family(
+    'echobase_lb_errors_total',
+    'counter',
+    'Of those, answered 5xx (by the colour, or by nginx when the colour did not answer)',
+    function(c) return dict:get(KEY[c].errors) or 0 end
+  )
+  family(
+    'echobase_lb_in_flight_requests',
+    'gauge',
+    'Requests under way to each colour',
+    function(c) return math.max(dict:get(KEY[c].in_flight) or 0, 0) end
+  )
+  family(
+    'echobase_lb_active',
+    'gauge',
+    'The colour production routes to: 1, the other 0',
+    function(c) return c == active and 1 or 0 end
+  )
+  lines[#lines + 1] = '# HELP echobase_lb_switches_total Switches of production to the other colour since nginx started'
+  lines[#lines + 1] = '# TYPE echobase_lb_switches_total counter'
+  lines[#lines + 1] = string.format('echobase_lb_switches_total %d', dict:get(SWITCHES) or 0)
+  local text = table.concat(lines, '\n') .. '\n'
+  ngx.status = 200
+  ngx.header['Content-Type'] = 'text/plain; version=0.0.4; charset=utf-8'
+  ngx.header['Content-Length'] = #text
+  ngx.print(text)
+  return ngx.exit(ngx.HTTP_OK)
 end
 
 return M

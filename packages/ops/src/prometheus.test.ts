@@ -38,6 +38,9 @@ describe('the Prometheus config', () => {
     ]);
     expect(config.global).toMatchObject({ scrape_interval: '5s', external_labels: { env: 'ci' } });
     expect(config.rule_files).toEqual(['/repo/observability/alerts.yml']);
+    expect(targets(config, 'load-balancer')).toEqual([
+      [undefined, `127.0.0.1:${ci.durable.lbAdmin}`],
+    ]);
   });
 
   it('scrapes the colour containers by name in docker, on the same ports', () => {
@@ -53,6 +56,9 @@ describe('the Prometheus config', () => {
     ]);
     expect(targets(config, 'prometheus')).toEqual([[undefined, 'localhost:9090']]);
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(targets(config, 'load-balancer')).toEqual([
+      [undefined, `echobase-devlocal-durable-nginx:${dev.durable.lbAdmin}`],
+    ]);
   });
 
   it('is written once, and again only when it changes', async () => {

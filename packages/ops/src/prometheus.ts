@@ -46,6 +46,17 @@ export function prometheusConfig(env: EnvName, runtime: ScrapeRuntime, root: str
         { job_name: 'prometheus', static_configs: [{ targets: [self] }] },
         job('api-gateway', 'api-gateway', (c) => plan.colours[c].api),
         job('order-processor', 'order-processor', (c) => plan.colours[c].processorHealth),
+        // nginx's per-colour counters, on its admin listener (loopback-only on the host).
+        {
+          job_name: 'load-balancer',
+          static_configs: [
+            {
+              targets: [
+                `${runtime === 'native' ? LOOPBACK : `echobase-${env}-durable-nginx`}:${plan.durable.lbAdmin}`,
+              ],
+            },
+          ],
+        },
       ],
     },
   )}`;

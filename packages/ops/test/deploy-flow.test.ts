@@ -131,6 +131,15 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
       const result = await query('http_requests_total{colour="green",route="/api/v1/products"}');
       return result.length > 0 && result;
     });
+    // nginx's own counters, per colour, from its admin listener.
+    const routed = await waitFor('the load balancer scraped', async () => {
+      const result = await query(
+        'echobase_lb_requests_total{job="load-balancer",colour="green"} > 0',
+      );
+      return result.length > 0 && result;
+    });
+    expect(routed).toHaveLength(1);
+    expect(await query('echobase_lb_active{colour="green"} == 1')).toHaveLength(1);
     expect(served[0]?.metric).toMatchObject({
       service: 'api-gateway',
       build: (await builds()).green,

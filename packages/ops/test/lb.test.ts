@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { connect } from 'node:net';
+import { sampleOf } from '@echobase/test-kit/metrics';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLbCommands } from '../src/cli/lb.js';
@@ -720,6 +721,45 @@ describe('load balancer (native ci nginx, fake colours)', () => {
     expect(await nginxPids()).toEqual(pids);
     const state = await waitForInFlight('blue', 0);
     expect(state.colours.green.inFlight).toBe(0);
+  });
+
+  it('serves its counters to Prometheus on the admin listener: per colour, the active one, switches', async () => {
+    const scrape = async () => {
+      const res = await fetch(`${ADMIN}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text();
+    };
+    const state = await lbState('ci');
+    const active = state.active as Colour;
+    const other: Colour = active === 'blue' ? 'green' : 'blue';
+    const before = await scrape();
+    // The same counts as /state, which needs the token: these need none.
+    for (const colour of ['blue', 'green'] as const) {
+      expect(sampleOf(before, 'echobase_lb_requests_total', { colour })).toBe(
+        state.colours[colour].requests,
+      );
+      expect(sampleOf(before, 'echobase_lb_errors_total', { colour })).toBe(
+        state.colours[colour].errors5xx,
+      );
+      expect(sampleOf(before, 'echobase_lb_active', { colour })).toBe(colour === active ? 1 : 0);
+    }
+    expect((await send(lb.lbProduction, '/api/v1/products')).status).toBe(200);
+    await switchColour('ci', other);
+    try {
+      const after = await scrape();
+      expect(sampleOf(after, 'echobase_lb_requests_total', { colour: active })).toBe(
+        (sampleOf(before, 'echobase_lb_requests_total', { colour: active }) ?? 0) + 1,
+      );
+      expect(sampleOf(after, 'echobase_lb_active', { colour: other })).toBe(1);
+      expect(sampleOf(after, 'echobase_lb_switches_total')).toBe(
+        (sampleOf(before, 'echobase_lb_switches_total') ?? 0) + 1,
+      );
+      // Read-only: anything but GET is refused.
+      expect((await fetch(`${ADMIN}/metrics`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      await switchColour('ci', active);
+    }
   });
 
   it('offers the switch and the state as commands', async () => {
