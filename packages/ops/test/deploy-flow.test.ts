@@ -1,12 +1,25 @@
+import { join } from 'node:path';
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@echobase/infra/queue';
+import { Client } from '@echobase/test-kit/http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appEnvironment } from '../src/app-env.js';
 import { readStackInfo } from '../src/colour-stack.js';
 import { PORT_PLAN } from '../src/plan.js';
 import { waitFor } from '../src/process.js';
 import { EMULATOR_CREDENTIALS } from '../src/provision/aws.js';
-import { builds, cli, expectCleanError, history, lb, OPERATOR, ROOT, servedBy } from './support.js';
+import {
+  builds,
+  cli,
+  expectCleanError,
+  history,
+  lb,
+  OPERATOR,
+  PRODUCTION,
+  ROOT,
+  run,
+  servedBy,
+} from './support.js';
 
 /**
  * The blue/green flow an operator runs, in the runtime the run is for (the native half and the
@@ -184,6 +197,43 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
       timeoutMs: 60_000,
       intervalMs: 1_000,
     });
+  });
+
+  it('takes and completes orders while Prometheus is down, and setup brings it back', async () => {
+    const prometheus = `http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/-/ready`;
+    const answers = () =>
+      fetch(prometheus).then(
+        (r) => r.ok,
+        () => false,
+      );
+    // Stopped as an operator (or a crash the supervisor gave up on) would leave it.
+    const stop =
+      process.env.ECHOBASE_RUNTIME === 'docker'
+        ? await run('docker', ['stop', 'echobase-ci-durable-prometheus'])
+        : await run('supervisorctl', [
+            '-c',
+            join(ROOT, '.echobase/ci/supervisor/supervisord.conf'),
+            'stop',
+            'prometheus',
+          ]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(await answers()).toBe(false);
+
+    const user = new Client(PRODUCTION);
+    await user.registerNew('no-prometheus');
+    const placed = await user.placeOrder(1, 1);
+    expect(placed.status).toBe(202);
+    await waitFor(
+      'the order completed',
+      async () =>
+        (await user.request('GET', `/api/v1/orders/${placed.body.orderId}`)).body.status ===
+        'completed',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+
+    const setup = await cli(['durable', 'setup', 'ci']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(await answers()).toBe(true);
   });
 
   it('rolls back to the colour kept warm, then forward again; history shows both', async () => {
