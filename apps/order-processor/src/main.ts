@@ -5,6 +5,7 @@ import { createLogger } from '@echobase/infra/logger';
 import { createRegistry } from '@echobase/infra/metrics';
 import {
   createSqsClient,
+  deadLetterQueueUrl,
   ensureQueuePair,
   queueDepth,
   queuePairNames,
@@ -94,8 +95,7 @@ async function main(env: Env): Promise<void> {
     colour: env.COLOUR,
     buildId: env.BUILD_ID,
   });
-  const { deadLetterName } = queuePairNames(env.ORDERS_QUEUE_URL);
-  const deadLetterUrl = `${env.ORDERS_QUEUE_URL.slice(0, env.ORDERS_QUEUE_URL.lastIndexOf('/') + 1)}${deadLetterName}`;
+  const deadLetterUrl = deadLetterQueueUrl(env.ORDERS_QUEUE_URL);
   // Read at scrape time only, after the processor below exists.
   let processor: Processor | undefined;
   const metrics = processorMetrics(registry, {

@@ -161,7 +161,7 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
 
   it('fires EchobaseDeadLetters for the colour whose dead-letter queue holds a message', async () => {
     const info = await readStackInfo('ci', 'blue', ROOT);
-    const deadLetters = `${info?.queueUrl}-dlq`;
+    const deadLetters = info?.deadLetterQueueUrl as string;
     const base = appEnvironment('ci');
     const sqs = createSqsClient({
       region: base.AWS_REGION as string,

@@ -26,6 +26,7 @@ export {
 } from './signing.js';
 export {
   createSqsClient,
+  deadLetterQueueUrl,
   type EnsureQueueOptions,
   ensureQueuePair,
   type QueueConfig,

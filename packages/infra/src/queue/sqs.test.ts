@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSqsClient } from './sqs.js';
+import { createSqsClient, deadLetterQueueUrl } from './sqs.js';
 
 /** An endpoint that accepts connections and never answers: an AWS endpoint that is stuck. */
 async function hungEndpoint(): Promise<{ url: string; server: Server; sockets: Set<Socket> }> {
@@ -43,5 +43,13 @@ describe('SQS client', () => {
     expect((error as Error).name).toBe('TimeoutError');
     // Three attempts of 200 ms and the SDK's short backoff between them.
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe('deadLetterQueueUrl', () => {
+  it('names the DLQ beside its queue, at the same endpoint and account', () => {
+    expect(deadLetterQueueUrl('http://sqs:9324/123456789012/echobase-ci-blue-orders')).toBe(
+      'http://sqs:9324/123456789012/echobase-ci-blue-orders-dlq',
+    );
   });
 });

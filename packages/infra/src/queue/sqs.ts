@@ -89,6 +89,11 @@ export function queuePairNames(queueUrl: string): { name: string; deadLetterName
   return { name, deadLetterName: `${name}-dlq` };
 }
 
+/** The URL of a queue's dead-letter queue: same endpoint and account, named `<name>-dlq`. */
+export function deadLetterQueueUrl(queueUrl: string): string {
+  return `${queueUrl.slice(0, queueUrl.lastIndexOf('/') + 1)}${queuePairNames(queueUrl).deadLetterName}`;
+}
+
 export async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
   const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
   return out.QueueUrl as string;
