@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): App {
   app.set('trust proxy', trustedProxies.trust);
   // For Prometheus, on the API's own port (the load balancer routes only /api/ and /health/
   // here); before the access log and the request figures, which a scrape every 15 s would fill.
-  app.get('/metrics', (req, res) => void serveMetrics(registry, req, res));
+  app.get('/metrics', (_req, res) => void serveMetrics(registry, res));
   app.use(requestId());
   app.use(accessLog(logger));
   app.use(httpMetrics(registry));

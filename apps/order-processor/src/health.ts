@@ -101,7 +101,7 @@ export function createHealthServer(deps: HealthDeps): Server {
       return;
     }
     if (metrics) {
-      void serveMetrics(metrics, req, res);
+      void serveMetrics(metrics, res);
       return;
     }
     if (path === '/health/live') {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -35,11 +35,7 @@ export function createRegistry(identity: MetricsIdentity): Registry {
  * cannot answer for) fails the scrape with 500 and one line, which Prometheus records as the
  * target's `up` and `scrape_error`; the process goes on.
  */
-export async function serveMetrics(
-  registry: Registry,
-  _req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+export async function serveMetrics(registry: Registry, res: ServerResponse): Promise<void> {
   try {
     const body = await registry.metrics();
     res.writeHead(200, {

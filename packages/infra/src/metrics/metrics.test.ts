@@ -7,7 +7,7 @@ let close: (() => void) | undefined;
 afterEach(() => close?.());
 
 async function serve(registry: ReturnType<typeof createRegistry>) {
-  const server = createServer((req, res) => void serveMetrics(registry, req, res));
+  const server = createServer((_req, res) => void serveMetrics(registry, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   close = () => server.close();
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
