@@ -25,7 +25,7 @@ const OUTCOMES: readonly (keyof BatchCounts)[] = [
  * The processor's figures, read from what it already counts when Prometheus scrapes: messages
  * handled by outcome, orders re-published, its state, the batch in hand, and the depth of its
  * queue and dead-letter queue (one GetQueueAttributes per queue at most every
- * `depthMaxAgeMs`). `observeBatch` times each batch.
+ * `depthMaxAgeMs`). `startBatch` times each batch.
  */
 export function processorMetrics(registry: Registry, deps: ProcessorMetricsDeps) {
   const maxAgeMs = deps.depthMaxAgeMs ?? 5_000;
