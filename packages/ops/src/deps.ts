@@ -55,6 +55,7 @@ export async function requireDependencies(
 export function nativeDependencies(tools: {
   motoServer: string;
   elasticmq: { lib: string };
+  jaeger: { binary: string };
 }): Dependency[] {
   return [
     { what: 'mariadbd', file: 'mariadbd', from: 'Debian package mariadb-server' },
@@ -77,6 +78,11 @@ export function nativeDependencies(tools: {
       from: 'Maven Central, pinned in packages/ops/native/elasticmq/pom.xml',
     },
     { what: 'prometheus', file: 'prometheus', from: 'Debian package prometheus' },
+    {
+      what: 'Jaeger',
+      file: tools.jaeger.binary,
+      from: 'the Go module proxy, pinned in packages/ops/native/jaeger/go.mod',
+    },
     { what: 'supervisord', file: 'supervisord', from: 'Debian package supervisor' },
   ];
 }

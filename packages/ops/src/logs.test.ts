@@ -16,7 +16,7 @@ describe('logSource', () => {
     expect(logSource('durable', 'sqs')).toEqual({ kind: 'durable', services: ['sqs'] });
     expect(logSource('durable')).toEqual({
       kind: 'durable',
-      services: ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus'],
+      services: ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus', 'jaeger'],
     });
   });
 
@@ -28,7 +28,7 @@ describe('logSource', () => {
       "unknown service 'mariadb' (expected api, processor, frontend)",
     );
     expect(() => logSource('durable', 'api')).toThrow(
-      "unknown durable service 'api' (expected mariadb, aws, sqs, nginx, prometheus)",
+      "unknown durable service 'api' (expected mariadb, aws, sqs, nginx, prometheus, jaeger)",
     );
   });
 });

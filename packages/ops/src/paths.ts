@@ -53,6 +53,10 @@ export function envPaths(env: EnvName, root = repoRoot()) {
       data: join(state, 'prometheus', 'data'),
       log: join(state, 'prometheus', 'prometheus.log'),
     },
+    jaeger: {
+      dir: join(state, 'jaeger'),
+      log: join(state, 'jaeger', 'jaeger.log'),
+    },
     nginx: {
       prefix: join(state, 'nginx'),
       conf: join(state, 'nginx', 'conf', 'nginx.conf'),
@@ -76,6 +80,11 @@ export function toolPaths(root = repoRoot()) {
       archive: join(root, '.echobase', 'tools', 'elasticmq', 'elasticmq.jsa'),
       /** The config both runtimes run it with (ports and host from its environment). */
       conf: join(root, 'durable', 'elasticmq.conf'),
+    },
+    /** Jaeger v2, built with Go by the install script, and the config both runtimes run. */
+    jaeger: {
+      binary: join(root, '.echobase', 'tools', 'jaeger', 'jaeger'),
+      config: join(root, 'observability', 'jaeger.yaml'),
     },
     requirements: join(root, 'packages', 'ops', 'native', 'requirements.txt'),
     installDeps: join(root, 'scripts', 'install-deps.sh'),

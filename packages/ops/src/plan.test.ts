@@ -11,7 +11,7 @@ describe('port plan', () => {
       }
     }
     // 14 per environment (8 durable, 3 per colour) and devlocal's 3 dev ports
-    expect(seen.size).toBe(ENVIRONMENTS.length * 14 + 3);
+    expect(seen.size).toBe(ENVIRONMENTS.length * 18 + 3);
   });
 
   it('keeps MariaDB where the design puts it', () => {

@@ -10,7 +10,7 @@ export type EnvName = (typeof ENVIRONMENTS)[number];
 export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];
 
-export const DURABLE_SERVICES = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus'] as const;
+export const DURABLE_SERVICES = ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus', 'jaeger'] as const;
 export type DurableService = (typeof DURABLE_SERVICES)[number];
 
 export interface DurablePorts {
@@ -30,6 +30,13 @@ export interface DurablePorts {
   lbAdmin: number;
   /** Prometheus (observability). */
   prometheus: number;
+  /** Jaeger's query API and UI (traces). */
+  jaeger: number;
+  /** Jaeger's OTLP receiver (HTTP): where the apps send their spans. */
+  otlp: number;
+  /** Jaeger's query gRPC and health ports: natively only (in docker they stay in the container). */
+  jaegerGrpc: number;
+  jaegerHealth: number;
 }
 
 export interface ColourPorts {
@@ -56,6 +63,10 @@ export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
       lbGreen: 8082,
       lbAdmin: 8089,
       prometheus: 9090,
+      jaeger: 16686,
+      otlp: 4318,
+      jaegerGrpc: 16685,
+      jaegerHealth: 13133,
     },
     colours: {
       blue: { api: 3101, processorHealth: 3102, frontend: 3103 },
@@ -73,6 +84,10 @@ export const PORT_PLAN: Readonly<Record<EnvName, EnvPlan>> = {
       lbGreen: 8182,
       lbAdmin: 8189,
       prometheus: 9190,
+      jaeger: 16786,
+      otlp: 4418,
+      jaegerGrpc: 16785,
+      jaegerHealth: 13233,
     },
     colours: {
       blue: { api: 3201, processorHealth: 3202, frontend: 3203 },

@@ -112,6 +112,7 @@ describe('docker runtime', () => {
           ['sqs', 'missing', false],
           ['nginx', 'missing', false],
           ['prometheus', 'missing', false],
+          ['jaeger', 'missing', false],
         ],
       ],
       [
@@ -122,6 +123,7 @@ describe('docker runtime', () => {
           ['sqs', 'missing', false],
           ['nginx', 'missing', false],
           ['prometheus', 'missing', false],
+          ['jaeger', 'missing', false],
         ],
       ],
     ] as const) {
@@ -154,6 +156,7 @@ describe('docker runtime', () => {
         ['sqs', undefined, null],
         ['nginx', undefined, null],
         ['prometheus', undefined, null],
+        ['jaeger', undefined, null],
       ]);
       // Only containers compose listed: inspecting a missing one fails the whole command.
       const inspect = calls.find((c) => c.args[0] === 'inspect');

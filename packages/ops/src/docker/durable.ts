@@ -235,6 +235,7 @@ export async function dockerStatus(
     sqs: ctx.plan.durable.sqs,
     nginx: ctx.plan.durable.lbProduction,
     prometheus: ctx.plan.durable.prometheus,
+    jaeger: ctx.plan.durable.jaeger,
   };
   return DURABLE_SERVICES.map((service) => {
     const row = rows.find((r) => r.Service === service);

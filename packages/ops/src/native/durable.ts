@@ -13,6 +13,7 @@ import {
 import { provision } from '../provision/provision.js';
 import type { DurableContext, SetupResult, TeardownResult } from '../runtime.js';
 import { elasticmqService } from './elasticmq.js';
+import { jaegerService } from './jaeger.js';
 import { mariadbService } from './mariadb.js';
 import { motoService } from './moto.js';
 import {
@@ -45,6 +46,7 @@ async function services(ctx: DurableContext, sup: Supervisor): Promise<NativeSer
       ctx.plan.durable.prometheus,
       await need('prometheus'),
     ),
+    jaegerService(sup, ctx.paths.jaeger, ctx.plan.durable, tools.jaeger),
   ];
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stackPaths } from '../colour-stack.js';
 import { OpsError } from '../errors.js';
-import { logLineFormatter } from '../log-format.js';
+import { lineFilter, logLineFormatter } from '../log-format.js';
 import { follow, type LogRequest, type LogSource } from '../logs.js';
 import { envPaths } from '../paths.js';
 import type { DurableService, EnvName } from '../plan.js';
@@ -20,6 +20,7 @@ function logFiles(env: EnvName, root: string, source: LogSource): string[] {
     sqs: [p.sqs.log],
     nginx: [join(p.nginx.logs, 'access.log'), join(p.nginx.logs, 'error.log')],
     prometheus: [p.prometheus.log],
+    jaeger: [p.jaeger.log],
   };
   return source.services.flatMap((s) => files[s]);
 }
@@ -39,13 +40,21 @@ export async function nativeLogs(request: LogRequest): Promise<void> {
   const headed = present.length > 1 && format === 'pretty';
   if (!request.follow) {
     const formatted = logLineFormatter(format);
+    const wanted = lineFilter(request.traceId);
     for (const f of present) {
-      const lines = (await readFile(f, 'utf8')).trimEnd().split('\n').slice(-request.lines);
+      const all = (await readFile(f, 'utf8')).trimEnd().split('\n');
+      const lines = request.traceId ? all.filter(wanted) : all.slice(-request.lines);
+      if (lines.length === 0) continue;
       if (headed) out.write(`==> ${f} <==\n`);
       out.write(`${lines.map(formatted).join('\n')}\n`);
     }
     return;
   }
   const quiet = headed ? [] : ['-q'];
-  await follow('tail', [...quiet, '-n', String(request.lines), '-F', ...present], { out, format });
+  const from = request.traceId ? '+1' : String(request.lines);
+  await follow('tail', [...quiet, '-n', from, '-F', ...present], {
+    out,
+    format,
+    traceId: request.traceId,
+  });
 }

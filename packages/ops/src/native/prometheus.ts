@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { EnvPaths } from '../paths.js';
 import { type EnvName, LOOPBACK } from '../plan.js';
 import { writePrometheusConfig } from '../prometheus.js';
-import { type NativeService, supervisedService } from './service.js';
+import { type NativeService, OBSERVER_PROGRAM, supervisedService } from './service.js';
 import type { Supervisor } from './supervisor.js';
 
 /**
@@ -54,12 +54,7 @@ export function prometheusService(
         '--web.enable-lifecycle',
       ],
       logFile: paths.log,
-      stopSignal: 'TERM',
-      stopWaitSecs: 10,
-      priority: 300,
-      // Behind the apps and the rest of the durable layer for the CPU: watching never slows
-      // what it watches.
-      niceness: 5,
+      ...OBSERVER_PROGRAM,
     },
     log: paths.log,
     answers,

@@ -56,6 +56,17 @@ export interface SupervisedDefinition {
  */
 export const DURABLE_NICENESS = -10;
 
+/**
+ * How the observability services (Prometheus, Jaeger) run: behind the apps and the rest of the
+ * durable layer for the CPU, so watching never slows what it watches; stopped with TERM.
+ */
+export const OBSERVER_PROGRAM = {
+  stopSignal: 'TERM',
+  stopWaitSecs: 10,
+  priority: 300,
+  niceness: 5,
+} as const satisfies Partial<ProgramSpec>;
+
 /** A durable service run by the environment's supervisor. */
 export function supervisedService(sup: Supervisor, def: SupervisedDefinition): NativeService {
   const name = def.program.name;
