@@ -65,7 +65,8 @@ ENV PORT=3101
 EXPOSE 3101
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "apps/api-gateway/dist/main.js"]
+# The tracing SDK first (TRACING_HOOK in packages/infra/src/tracing).
+CMD ["node", "--import", "@echobase/infra/tracing/register", "apps/api-gateway/dist/main.js"]
 
 # ---- order-processor ----
 FROM runtime AS order-processor
@@ -79,7 +80,7 @@ ENV HEALTH_PORT=3102
 EXPOSE 3102
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HEALTH_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "apps/order-processor/dist/main.js"]
+CMD ["node", "--import", "@echobase/infra/tracing/register", "apps/order-processor/dist/main.js"]
 
 # ---- frontend: the built single-page app behind a small static server ----
 FROM runtime AS frontend

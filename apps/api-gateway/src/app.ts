@@ -3,6 +3,7 @@ import type { Pool } from '@echobase/infra/db';
 import type { Logger } from '@echobase/infra/logger';
 import { Counter, createRegistry, type Registry, serveMetrics } from '@echobase/infra/metrics';
 import type { OrderSigner } from '@echobase/infra/queue';
+import { traceResponse } from '@echobase/infra/tracing';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -114,6 +115,8 @@ export function createApp(deps: AppDeps): App {
   app.use((_req, res, next) => {
     if (deps.colour) res.setHeader('x-echobase-colour', deps.colour);
     res.setHeader('x-echobase-build', deps.buildId);
+    const traced = traceResponse();
+    if (traced) res.setHeader('traceresponse', traced);
     next();
   });
   app.use(helmet());

@@ -8,6 +8,7 @@ import {
   jwtSecretSchema,
   orderSigningSecretSchema,
 } from '@echobase/infra/secrets';
+import { flushTraces } from '@echobase/infra/tracing';
 import { createApp } from './app.js';
 import { type Env, readEnv } from './env.js';
 import { createHttpServer } from './http/server.js';
@@ -73,6 +74,7 @@ async function main(env: Env): Promise<void> {
       app.stop();
       await pool.end().catch(() => undefined);
       sqs.destroy();
+      await flushTraces();
       logger.info('stopped');
       process.exit(0);
     });

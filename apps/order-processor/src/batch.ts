@@ -8,6 +8,7 @@ import {
   UNKNOWN_KEY,
   type Verified,
 } from '@echobase/infra/queue';
+import { forBatch, type Processing, processed, processing } from '@echobase/infra/tracing';
 import { classifyFailure, failureCode } from './failures.js';
 import type {
   CatalogueEntry,
@@ -25,6 +26,8 @@ export interface BatchDeps {
    */
   signer: Pick<OrderSigner, 'verify'> & Partial<Pick<ReloadingSigner, 'reload'>>;
   logger: Logger;
+  /** The queue's name, for the spans of its messages ('orders' when not given). */
+  queueName?: string;
   /** Runs right after an order's write commits, before its message is deleted (test hook). */
   afterWrite?: ((order: OrderPlaced) => void) | undefined;
 }
@@ -99,7 +102,7 @@ export async function processBatch(
 ): Promise<BatchResult> {
   const counts = emptyCounts();
   const done: Message[] = [];
-  const valid: { message: Message; order: OrderPlaced; log: Logger }[] = [];
+  const valid: { message: Message; order: OrderPlaced; log: Logger; trace: Processing }[] = [];
 
   const verify = (m: Message) => deps.signer.verify(m.Body, m.MessageAttributes);
   let verdicts: Verified[] = messages.map(verify);
@@ -138,19 +141,37 @@ export async function processBatch(
       continue;
     }
     const order = decoded.message;
+    // The order's span, a child of the request that placed it; its lines carry its trace id.
+    const trace = processing(deps.queueName ?? 'orders', message, order.orderId);
     valid.push({
       message,
       order,
+      trace,
       log: deps.logger.child({
         requestId: order.requestId,
         orderId: order.orderId,
         messageId: message.MessageId,
         receiveCount: receiveCount(message),
+        ...trace.ids,
       }),
     });
   }
   if (valid.length === 0) return { done, counts };
+  try {
+    return await handleValid(valid, deps, counts, done);
+  } finally {
+    const written = new Set(done);
+    for (const { message, trace } of valid)
+      processed(trace, written.has(message) ? undefined : 'not written');
+  }
+}
 
+async function handleValid(
+  valid: { message: Message; order: OrderPlaced; log: Logger; trace: Processing }[],
+  deps: BatchDeps,
+  counts: BatchCounts,
+  done: Message[],
+): Promise<BatchResult> {
   let products: Awaited<ReturnType<BatchDeps['repository']['products']>>;
   try {
     products = await deps.repository.products([...new Set(valid.map((v) => v.order.productId))]);
@@ -170,10 +191,11 @@ export async function processBatch(
     message: Message;
     order: OrderPlaced;
     log: Logger;
+    trace: Processing;
     status: RecordedStatus;
     product: CatalogueEntry;
   }[] = [];
-  for (const { message, order, log } of valid) {
+  for (const { message, order, log, trace } of valid) {
     const product = products.get(order.productId);
     if (!product) {
       counts.rejected += 1;
@@ -183,7 +205,14 @@ export async function processBatch(
       );
       continue;
     }
-    writes.push({ message, order, log, status: product.active ? 'completed' : 'failed', product });
+    writes.push({
+      message,
+      order,
+      log,
+      trace,
+      status: product.active ? 'completed' : 'failed',
+      product,
+    });
   }
   if (writes.length === 0) return { done, counts };
 
@@ -221,7 +250,11 @@ export async function processBatch(
 
   // The batch in one transaction: one commit for all its orders.
   try {
-    const outcomes = await deps.repository.recordOrders(writes);
+    const outcomes = await forBatch(
+      deps.queueName ?? 'orders',
+      writes.map((w) => w.trace),
+      () => deps.repository.recordOrders(writes),
+    );
     for (const [index, write] of writes.entries()) committed(write, outcomes[index] ?? 'recorded');
     return { done, counts };
   } catch (error) {
@@ -231,7 +264,9 @@ export async function processBatch(
   // The database refused the batch: each order alone, so one bad row holds back no other.
   for (const [index, write] of writes.entries()) {
     try {
-      const [outcome] = await deps.repository.recordOrders([write]);
+      const [outcome] = await forBatch(deps.queueName ?? 'orders', [write.trace], () =>
+        deps.repository.recordOrders([write]),
+      );
       committed(write, outcome ?? 'recorded');
     } catch (error) {
       if (classifyFailure(error) === 'db-unavailable')

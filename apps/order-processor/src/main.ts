@@ -16,6 +16,7 @@ import {
   dbCredentialsSchema,
   orderSigningSecretSchema,
 } from '@echobase/infra/secrets';
+import { flushTraces } from '@echobase/infra/tracing';
 import { type Env, readEnv } from './env.js';
 import { failureCode } from './failures.js';
 import { createHealthServer } from './health.js';
@@ -168,6 +169,7 @@ async function main(env: Env): Promise<void> {
     await pool.end().catch(() => undefined);
     sqs.destroy();
     secrets.close();
+    await flushTraces();
     logger.info('stopped');
     process.exit(0);
   };

@@ -13,6 +13,7 @@ import {
   type ReloadingSigner,
   SIGNATURE_ATTRIBUTE,
 } from '@echobase/infra/queue';
+import { traceAttributeNames } from '@echobase/infra/tracing';
 import { Consumer } from 'sqs-consumer';
 import { type BatchCounts, emptyCounts, processBatch } from './batch.js';
 import { classifyFailure, failureCode } from './failures.js';
@@ -143,6 +144,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       repository,
       signer: deps.signer,
       logger,
+      queueName: queue,
       afterWrite: deps.afterWrite,
     });
     timed?.();
@@ -166,7 +168,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       // Short enough that a stop waits at most this long for the poll in progress.
       waitTimeSeconds: deps.waitTimeSeconds ?? 5,
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
-      messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE],
+      // The signature, and the trace context of the request that placed the order.
+      messageAttributeNames: [SIGNATURE_ATTRIBUTE, KEY_ID_ATTRIBUTE, ...traceAttributeNames()],
       handleMessageBatch: (messages) => handleMessageBatch(loop, messages),
       strictReturn: true,
       // sqs-consumer waits this long after a missing queue (10 s by default, for credentials

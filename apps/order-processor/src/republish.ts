@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '@echobase/infra/logger';
 import { type OrderSigner, signedOrderMessage } from '@echobase/infra/queue';
+import { untraced } from '@echobase/infra/tracing';
 import { failureCode } from './failures.js';
 import type { OrdersRepository, StaleOrder } from './orders.repository.js';
 
@@ -65,15 +66,15 @@ export async function republishStale(deps: RepublishDeps): Promise<number> {
       }
     }
     if (entries.length === 0) continue;
-    const out = await deps.sqs
-      .send(new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: entries }))
-      .catch((error: unknown) => {
-        deps.logger.warn(
-          { code: failureCode(error), orders: entries.length },
-          'cannot re-publish queued orders now; tried again after the threshold',
-        );
-        return undefined;
-      });
+    const out = await untraced(() =>
+      deps.sqs.send(new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: entries })),
+    ).catch((error: unknown) => {
+      deps.logger.warn(
+        { code: failureCode(error), orders: entries.length },
+        'cannot re-publish queued orders now; tried again after the threshold',
+      );
+      return undefined;
+    });
     for (const ok of out?.Successful ?? []) {
       const { order, attempt } = chunk[Number(ok.Id)] as StaleOrder;
       sent += 1;

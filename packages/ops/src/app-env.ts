@@ -36,6 +36,8 @@ export function appEnvironment(env: EnvName, { operator = false } = {}): Record<
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     // The emulator keeps queues in memory: the processor recreates its queue after a restart.
     ORDERS_QUEUE_RECREATE: 'true',
+    // Spans go to the environment's Jaeger (OTLP over HTTP).
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${plan.durable.otlp}`,
     ...(operator
       ? {
           DB_ROOT_CREDENTIALS_FILE: envPaths(env).credentials,

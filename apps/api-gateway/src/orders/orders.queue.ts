@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type OrderPlaced, type OrderSigner, signedOrderMessage } from '@echobase/infra/queue';
+import { publishing } from '@echobase/infra/tracing';
 
 /** SQS takes at most this many messages in one SendMessageBatch. */
 const MAX_BATCH = 10;
@@ -26,6 +27,8 @@ interface Waiting {
  * is on the queue and rejects if it is not, as if sent alone; underneath, orders that arrive
  * while `maxInFlight` calls are already on their way go together in one SendMessageBatch of up to
  * 10, so under load the endpoint sees a tenth of the calls and a quiet API adds no wait at all.
+ * Each message carries the trace context of its own request's publish span, whichever call
+ * takes it.
  */
 export function createOrderProducer(
   sqs: SQSClient,
@@ -35,6 +38,7 @@ export function createOrderProducer(
 ) {
   const waiting: Waiting[] = [];
   let inFlight = 0;
+  const queueName = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
 
   async function sendBatch(batch: Waiting[]): Promise<void> {
     try {
@@ -68,10 +72,17 @@ export function createOrderProducer(
 
   return {
     send(message: OrderPlaced): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ entry: signedOrderMessage(message, signer), resolve, reject });
-        flush();
-      });
+      return publishing(
+        queueName,
+        message.orderId,
+        (traceAttributes) =>
+          new Promise<void>((resolve, reject) => {
+            const entry = signedOrderMessage(message, signer);
+            entry.MessageAttributes = { ...entry.MessageAttributes, ...traceAttributes };
+            waiting.push({ entry, resolve, reject });
+            flush();
+          }),
+      );
     },
   };
 }

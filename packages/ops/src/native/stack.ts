@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TRACING_HOOK } from '@echobase/infra/tracing';
 import { appEnvironment } from '../app-env.js';
 /**
  * A colour's stack natively: the API gateway, the order processor and the frontend's static
@@ -140,7 +141,12 @@ function appProgram(
   const p = servicePorts(env, colour);
   return {
     name: programName(colour, service),
-    command: [process.execPath, join(release.dir, ENTRY[service])],
+    // The apps start with the tracing SDK loaded first; the frontend's static server has none.
+    command: [
+      process.execPath,
+      ...(service === 'frontend' ? [] : TRACING_HOOK),
+      join(release.dir, ENTRY[service]),
+    ],
     directory: release.dir,
     // Only what the apps read: nothing of the caller's own environment is written to the config.
     environment: {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { TRACING_HOOK } from '@echobase/infra/tracing';
 import { durableEnv, ROOT } from '../env/index.js';
 import type { LogLine } from '../logs/index.js';
 import { waitFor } from '../poll/index.js';
@@ -121,7 +122,7 @@ export async function startApp(
 ): Promise<Started> {
   const main = join(ROOT, 'apps', app, 'dist/main.js');
   if (!existsSync(main)) throw new Error(`build ${app} first: npx turbo run build`);
-  return startProcess(app, process.execPath, [main], {
+  return startProcess(app, process.execPath, [...TRACING_HOOK, main], {
     ...options,
     env: { ...durableEnv(), LOG_LEVEL: 'info', ...options.env },
   });
