@@ -96,7 +96,7 @@ native_suite() {
 # (deploy, keep warm, rollback, history, retire). The e2e suite's setup is a full
 # `echobase deploy` of green in docker.
 docker_suite_files=(
-  test/order-pipeline.test.ts test/dlq.test.ts test/queued-orders.test.ts test/deploy-flow.test.ts
+  test/order-pipeline.test.ts test/tracing.test.ts test/dlq.test.ts test/queued-orders.test.ts test/deploy-flow.test.ts
 )
 
 # Polls `url` until it answers 200, for at most `seconds`.

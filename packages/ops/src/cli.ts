@@ -5,6 +5,7 @@ import { registerDlqCommands } from './cli/dlq.js';
 import { registerDurableCommands } from './cli/durable.js';
 import { registerLbCommands } from './cli/lb.js';
 import { registerStackCommands } from './cli/stack.js';
+import { registerTraceCommands } from './cli/trace.js';
 import { messageOf, OpsError } from './errors.js';
 import { versionText } from './version.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(out = process.stdout, err = process.stderr): Comman
   registerStackCommands(program, out, err);
   registerLbCommands(program, out, err);
   registerDeployCommands(program, out, err);
+  registerTraceCommands(program, out, err);
 
   return program;
 }

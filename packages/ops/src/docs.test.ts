@@ -49,6 +49,16 @@ describe('README port table', () => {
         ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.lbAdmin)),
       ],
       ['Prometheus', ENVIRONMENTS.map((e) => String(PORT_PLAN[e].durable.prometheus))],
+      [
+        'Jaeger: query API and UI / OTLP in',
+        ENVIRONMENTS.map((e) => `${PORT_PLAN[e].durable.jaeger} / ${PORT_PLAN[e].durable.otlp}`),
+      ],
+      [
+        'Jaeger: query gRPC / health (native only)',
+        ENVIRONMENTS.map(
+          (e) => `${PORT_PLAN[e].durable.jaegerGrpc} / ${PORT_PLAN[e].durable.jaegerHealth}`,
+        ),
+      ],
       ...COLOURS.map(
         (colour) =>
           [

@@ -63,9 +63,24 @@ export function logLineFormatter(
 export async function copyLogLines(
   input: Readable,
   out: NodeJS.WritableStream,
-  options: { format: LogFormat; colorize?: boolean },
+  options: { format: LogFormat; colorize?: boolean; traceId?: string | undefined },
 ): Promise<void> {
   const format = logLineFormatter(options.format, options);
+  const wanted = lineFilter(options.traceId);
   for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }))
-    out.write(`${format(line)}\n`);
+    if (wanted(line)) out.write(`${format(line)}\n`);
+}
+
+/**
+ * Every line when `traceId` is not given, else only the lines of that trace: the apps' JSON
+ * lines carry it as `trace_id`, nginx's access lines as `trace=<id>`. A trace id is 32 random
+ * hex digits, so finding it in the line is finding the field.
+ */
+export function lineFilter(traceId: string | undefined): (line: string) => boolean {
+  return traceId === undefined ? () => true : (line) => line.includes(traceId);
+}
+
+/** A W3C trace id: 32 lowercase hex digits, not all zero. */
+export function isTraceId(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value) && !/^0+$/.test(value);
 }

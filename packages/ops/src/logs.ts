@@ -24,6 +24,8 @@ export interface LogRequest {
   lines: number;
   out: NodeJS.WritableStream;
   format: LogFormat;
+  /** Only the lines of this trace, from the whole log (`lines` is then not used). */
+  traceId?: string | undefined;
 }
 
 /** `blue|green|durable [service]` as the logs command takes them, checked in either runtime. */
@@ -54,7 +56,7 @@ export function logSource(what: string, service?: string): LogSource {
 export function follow(
   command: string,
   args: string[],
-  to: { out: NodeJS.WritableStream; format: LogFormat },
+  to: { out: NodeJS.WritableStream; format: LogFormat; traceId?: string | undefined },
   env: Record<string, string> = {},
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -62,7 +64,7 @@ export function follow(
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...env },
     });
-    const copied = copyLogLines(child.stdout, to.out, { format: to.format });
+    const copied = copyLogLines(child.stdout, to.out, to);
     let interrupted = false;
     child.on('error', (error) => reject(new OpsError(`${command}: ${error.message}`)));
     // Its own stderr (inherited) has said why; a failure is never a silent success.

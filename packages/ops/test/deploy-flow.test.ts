@@ -107,7 +107,7 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.service === 'api-gateway' && l.colour === 'green')).toBe(true);
     // Every durable service's log, the SQS endpoint's included.
-    for (const service of ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus']) {
+    for (const service of ['mariadb', 'aws', 'sqs', 'nginx', 'prometheus', 'jaeger']) {
       const durable = await cli(['logs', 'durable', service, '--env', 'ci', '--lines', '5']);
       expect(durable.code, `${service}: ${durable.stderr}`).toBe(0);
       expect(durable.stdout.trim(), service).not.toBe('');
@@ -199,28 +199,110 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
     });
   });
 
-  it('takes and completes orders while Prometheus is down, and setup brings it back', async () => {
-    const prometheus = `http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/-/ready`;
-    const answers = () =>
-      fetch(prometheus).then(
+  it("traces an order through production, from the API to the processor's write; its lines are found by trace id", async () => {
+    const user = new Client(PRODUCTION);
+    await user.registerNew('traced');
+    const placed = await user.placeOrder(2, 1);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.orderId as string;
+    const shown = await cli(['trace', orderId, '--env', 'ci', '--wait', '30']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const traceId = /^trace ([0-9a-f]{32}):/.exec(shown.stdout)?.[1] as string;
+    expect(traceId, shown.stdout).toBeDefined();
+    // The tree: the request (express instrumented: the launcher loaded the SDK first), the
+    // publish under it, the processor's span under that, and its write under that, all of the
+    // colour production runs, with its build.
+    const green = (await builds()).green;
+    const lines = shown.stdout.split('\n');
+    const depth = (pattern: RegExp) => {
+      const line = lines.find((l) => pattern.test(l));
+      expect(line, `${pattern} in\n${shown.stdout}`).toBeDefined();
+      return (line as string).search(/\S/) / 2;
+    };
+    expect(depth(/^POST \/api\/v1\/orders {2}\[api-gateway \(green /)).toBe(0);
+    expect(depth(/middleware - helmetMiddleware/)).toBe(1);
+    const publish = depth(/echobase-ci-green-orders publish {2}\[api-gateway/);
+    expect(depth(/echobase-ci-green-orders process {2}\[order-processor \(green /)).toBe(
+      publish + 1,
+    );
+    expect(depth(/^ *UPDATE {2}\[order-processor.*UPDATE orders/)).toBe(publish + 2);
+    expect(shown.stdout).toContain(`(green ${green})`);
+    expect(shown.stdout).toContain(`order ${orderId}`);
+    expect(shown.stdout).toContain(
+      `Jaeger: http://127.0.0.1:${PORT_PLAN.ci.durable.jaeger}/trace/${traceId}`,
+    );
+
+    // The same trace id on the API's, the processor's and nginx's lines about it, and only those.
+    for (const [what, service, expected] of [
+      ['green', 'api', 'request'],
+      ['green', 'processor', 'order recorded'],
+    ] as const) {
+      const found = await cli(['logs', what, service, '--env', 'ci', '--json', '--trace', traceId]);
+      expect(found.code, found.stderr).toBe(0);
+      const records = found.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.every((r) => r.trace_id === traceId)).toBe(true);
+      expect(records.map((r) => r.msg)).toContain(expected);
+    }
+    const nginx = await waitFor(
+      "the access line in nginx's log",
+      async () => {
+        const found = await cli(['logs', 'durable', 'nginx', '--env', 'ci', '--trace', traceId]);
+        return found.stdout.includes('"POST /api/v1/orders') ? found.stdout : undefined;
+      },
+      { intervalMs: 500 },
+    );
+    expect(
+      nginx
+        .trim()
+        .split('\n')
+        .every((l) => l.includes(`trace=${traceId}`)),
+    ).toBe(true);
+
+    const bad = await cli(['logs', 'green', 'api', '--env', 'ci', '--trace', 'nope']);
+    expect(expectCleanError(bad)).toContain('--trace takes a trace id of 32 hex digits');
+    const none = await cli([
+      'trace',
+      '00000000-0000-5000-8000-000000000000',
+      '--env',
+      'ci',
+      '--wait',
+      '1',
+    ]);
+    expect(expectCleanError(none)).toContain(
+      'no trace of order 00000000-0000-5000-8000-000000000000 reached Jaeger',
+    );
+  });
+
+  it('takes and completes orders while Prometheus and Jaeger are down, and setup brings them back', async () => {
+    const ready = {
+      prometheus: `http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/-/ready`,
+      jaeger: `http://127.0.0.1:${PORT_PLAN.ci.durable.jaeger}/api/services`,
+    };
+    const answers = (url: string) =>
+      fetch(url).then(
         (r) => r.ok,
         () => false,
       );
-    // Stopped as an operator (or a crash the supervisor gave up on) would leave it.
-    const stop =
-      process.env.ECHOBASE_RUNTIME === 'docker'
-        ? await run('docker', ['stop', 'echobase-ci-durable-prometheus'])
-        : await run('supervisorctl', [
-            '-c',
-            join(ROOT, '.echobase/ci/supervisor/supervisord.conf'),
-            'stop',
-            'prometheus',
-          ]);
-    expect(stop.code, stop.stderr).toBe(0);
-    expect(await answers()).toBe(false);
+    // Stopped as an operator (or a crash the supervisor gave up on) would leave them.
+    for (const service of ['prometheus', 'jaeger'] as const) {
+      const stop =
+        process.env.ECHOBASE_RUNTIME === 'docker'
+          ? await run('docker', ['stop', `echobase-ci-durable-${service}`])
+          : await run('supervisorctl', [
+              '-c',
+              join(ROOT, '.echobase/ci/supervisor/supervisord.conf'),
+              'stop',
+              service,
+            ]);
+      expect(stop.code, stop.stderr).toBe(0);
+      expect(await answers(ready[service])).toBe(false);
+    }
 
     const user = new Client(PRODUCTION);
-    await user.registerNew('no-prometheus');
+    await user.registerNew('no-observability');
     const placed = await user.placeOrder(1, 1);
     expect(placed.status).toBe(202);
     await waitFor(
@@ -233,7 +315,8 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
 
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
-    expect(await answers()).toBe(true);
+    expect(await answers(ready.prometheus)).toBe(true);
+    expect(await answers(ready.jaeger)).toBe(true);
   });
 
   it('rolls back to the colour kept warm, then forward again; history shows both', async () => {

@@ -6,7 +6,7 @@ import { formatHistoryRow, historyConnection, readHistory } from '../deploy/hist
 import { durableStatus } from '../durable.js';
 import { UsageError } from '../errors.js';
 import { lbState } from '../lb/lb.js';
-import { logFormat } from '../log-format.js';
+import { isTraceId, logFormat } from '../log-format.js';
 import { logSource } from '../logs.js';
 import { repoRoot } from '../paths.js';
 import { COLOURS, type Colour, type EnvName } from '../plan.js';
@@ -202,23 +202,28 @@ export function registerDeployCommands(
     .argument('<what>', 'blue, green or durable')
     .argument(
       '[service]',
-      'api, processor, frontend (colours) or mariadb, aws, sqs, nginx, prometheus (durable)',
+      'api, processor, frontend (colours) or mariadb, aws, sqs, nginx, prometheus, jaeger (durable)',
     )
     .addOption(envOption())
     .option('--follow', 'keep printing new lines', false)
     .option('--lines <n>', 'lines to show first', '50')
+    .option('--trace <id>', 'only the lines of this trace (a 32-hex trace id), from the whole log')
     .option('--json', "the apps' JSON lines as written, even on a terminal", false)
     .action(
       async (
         what: string,
         service: string | undefined,
-        opts: { env: EnvName; follow: boolean; lines: string; json: boolean },
+        opts: { env: EnvName; follow: boolean; lines: string; json: boolean; trace?: string },
       ) => {
         // Checks `what`, `service` and `--lines` first, whatever the runtime.
         const source = logSource(what, service);
         const lines = Number(opts.lines);
         if (!Number.isInteger(lines) || lines < 1)
           throw new UsageError(`--lines must be a whole number of at least 1, not '${opts.lines}'`);
+        if (opts.trace !== undefined && !isTraceId(opts.trace))
+          throw new UsageError(
+            `--trace takes a trace id of 32 hex digits (as 'echobase trace' prints it), not '${opts.trace}'`,
+          );
         const runtime = await stackRuntimeOf(opts.env);
         await runtime.logs({
           env: opts.env,
@@ -228,6 +233,7 @@ export function registerDeployCommands(
           lines,
           out,
           format: logFormat(opts, out),
+          traceId: opts.trace,
         });
       },
     );

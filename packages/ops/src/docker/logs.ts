@@ -14,12 +14,12 @@ export function dockerLogCommand(
   root: string,
   env: EnvName,
   source: LogSource,
-  opts: { follow: boolean; lines: number; format?: LogFormat },
+  opts: { follow: boolean; lines: number; format?: LogFormat; traceId?: string | undefined },
 ): { args: string[]; env: Record<string, string> } {
   const tail = [
     'logs',
     '--tail',
-    String(opts.lines),
+    opts.traceId ? 'all' : String(opts.lines),
     ...(opts.follow ? ['--follow'] : []),
     ...(opts.format === 'json' ? ['--no-log-prefix'] : []),
   ];
@@ -41,7 +41,7 @@ export async function dockerLogs(request: LogRequest): Promise<void> {
   await follow(
     'docker',
     docker.args,
-    { out: request.out, format: request.format },
+    { out: request.out, format: request.format, traceId: request.traceId },
     { ...envFileValues(docker.args), ...docker.env },
   );
 }
