@@ -23,6 +23,7 @@ cat <<EOT
 
 Open the app:                 http://127.0.0.1:8080  (production: the active colour)
 Metrics and alerts:           http://127.0.0.1:9090  (Prometheus: /targets, /alerts)
+An order's trace:             npx echobase trace <order id> --env devlocal  (Jaeger's API: http://127.0.0.1:16686/api/traces)
 Deploy again after a change:  npx echobase deploy --env devlocal
 Stop a colour:                npx echobase stack down blue --env devlocal
 Stop the durable layer:       ./durable/teardown.sh devlocal  (keeps the data)

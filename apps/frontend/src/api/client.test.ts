@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fail, fakeServer, noSleep, ok, order, PRODUCTS } from '../test/fake-server';
-import { ApiError, createApiClient, newIdempotencyKey } from './client';
+import { ApiError, createApiClient, newIdempotencyKey, newTraceparent } from './client';
 
 const CSRF = { 'GET /api/v1/auth/csrf': ok({ csrfToken: 'csrf-1' }) };
 const ACCEPTED = { orderId: order().orderId, status: 'queued' };
@@ -223,5 +223,23 @@ describe('newIdempotencyKey', () => {
       if (own) Object.defineProperty(crypto, 'randomUUID', own);
       else delete (crypto as { randomUUID?: unknown }).randomUUID;
     }
+  });
+});
+
+describe('newTraceparent', () => {
+  it('starts a sampled W3C trace per request, each its own', async () => {
+    const server = fakeServer({
+      'GET /api/v1/products': ok({ items: PRODUCTS, page: 1, pageSize: 100, total: 2 }),
+    });
+    const api = client(server);
+    await api.products();
+    await api.products();
+    const sent = server.callsTo('GET /api/v1/products').map((c) => c.headers.traceparent);
+    for (const header of sent) expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(new Set(sent).size).toBe(2);
+  });
+
+  it('never sends an all-zero id', () => {
+    expect(newTraceparent((bytes) => bytes)).toBe(`00-${'0'.repeat(31)}1-${'0'.repeat(15)}1-01`);
   });
 });
