@@ -102,7 +102,7 @@ export async function processBatch(
 ): Promise<BatchResult> {
   const counts = emptyCounts();
   const done: Message[] = [];
-  const valid: { message: Message; order: OrderPlaced; log: Logger; trace: Processing }[] = [];
+  const valid: ValidMessage[] = [];
 
   const verify = (m: Message) => deps.signer.verify(m.Body, m.MessageAttributes);
   let verdicts: Verified[] = messages.map(verify);
@@ -166,8 +166,17 @@ export async function processBatch(
   }
 }
 
+/** A message that is signed and a valid order: its order, its lines' logger and its span. */
+interface ValidMessage {
+  message: Message;
+  order: OrderPlaced;
+  log: Logger;
+  trace: Processing;
+}
+
+/** The valid orders of a batch: priced, written in one transaction, counted and logged. */
 async function handleValid(
-  valid: { message: Message; order: OrderPlaced; log: Logger; trace: Processing }[],
+  valid: ValidMessage[],
   deps: BatchDeps,
   counts: BatchCounts,
   done: Message[],
@@ -187,14 +196,7 @@ async function handleValid(
     return { done, counts };
   }
 
-  const writes: {
-    message: Message;
-    order: OrderPlaced;
-    log: Logger;
-    trace: Processing;
-    status: RecordedStatus;
-    product: CatalogueEntry;
-  }[] = [];
+  const writes: (ValidMessage & { status: RecordedStatus; product: CatalogueEntry })[] = [];
   for (const { message, order, log, trace } of valid) {
     const product = products.get(order.productId);
     if (!product) {
