@@ -156,14 +156,17 @@ async function main(env: Env): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'stopping: no new messages, finishing the in-flight batch');
     // Past the visibility timeout the batch's messages are redelivered anyway: stop waiting.
-    setTimeout(() => {
+    const overdue = setTimeout(() => {
       logger.error(
         { waitedMs: shutdownBudgetMs },
         'the in-flight batch did not finish within the visibility timeout; exiting, its messages will be redelivered',
       );
       process.exit(1);
-    }, shutdownBudgetMs).unref();
+    }, shutdownBudgetMs);
+    overdue.unref();
     await processor.stop();
+    // The batch is done: what is left (connections, the last spans, at most 2 s) is not its time.
+    clearTimeout(overdue);
     health.closeAllConnections();
     await new Promise((resolve) => health.close(resolve));
     await pool.end().catch(() => undefined);
