@@ -63,6 +63,7 @@ const serves: Record<string, () => Promise<boolean>> = {
     (await livePid(ci.nginx.pid, 'nginx: master')) !== null &&
     (await answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.lbAdmin}/health`)),
   prometheus: () => answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.prometheus}/-/ready`),
+  jaeger: () => answersHttp(`http://127.0.0.1:${PORT_PLAN.ci.durable.jaegerHealth}/status`),
 };
 
 async function children(pid: number): Promise<number[]> {
@@ -94,6 +95,7 @@ describe('durable layer (native, ci)', () => {
       ['sqs', 'running', 9325, true],
       ['nginx', 'running', 8180, true],
       ['prometheus', 'running', 9190, true],
+      ['jaeger', 'running', 16786, true],
     ]);
     for (const service of s.services) {
       expect(service.pid).toBeGreaterThan(0);
@@ -150,7 +152,7 @@ describe('durable layer (native, ci)', () => {
     const before = await pids('ci');
     const again = await cli(['durable', 'setup', 'ci']);
     expect(again.code).toBe(0);
-    expect(again.stderr.match(/already running, pid/g)).toHaveLength(5);
+    expect(again.stderr.match(/already running, pid/g)).toHaveLength(6);
     expect(again.stderr).toMatch(/all secrets present/);
     expect(again.stderr).toContain(`migrations up to date (${migrations.at(-1)})`);
     expect(again.stderr).toMatch(/already running; nothing changed/);
@@ -202,7 +204,7 @@ describe('durable layer (native, ci)', () => {
     );
     const setup = await cli(['durable', 'setup', 'ci']);
     expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(5);
+    expect(setup.stderr.match(/already running, pid/g)).toHaveLength(6);
     expect((await status('ci')).healthy).toBe(true);
   });
 
@@ -268,7 +270,7 @@ describe('durable layer (native, ci)', () => {
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const started = `${a.stderr}${b.stderr}`.match(/started, pid/g) ?? [];
-    expect(started).toHaveLength(5);
+    expect(started).toHaveLength(6);
     const mariadbs = await run('pgrep', [
       '-f',
       `mariadbd --no-defaults --datadir=${ci.mariadb.data}`,
@@ -303,7 +305,7 @@ describe('durable layer (native, ci)', () => {
       expect(setup.code, setup.stderr).toBe(0);
       const devlocal = await status('devlocal');
       expect(devlocal.healthy).toBe(true);
-      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 9324, 8080, 9090]);
+      expect(devlocal.services.map((s) => s.port)).toEqual([3306, 4566, 9324, 8080, 9090, 16686]);
       expect(await pids('ci')).toEqual(ciBefore);
       expect(await sql('devlocal', 'SELECT id FROM users WHERE email = ?', [MARKER])).toHaveLength(
         0,
@@ -355,14 +357,14 @@ describe('bad input', () => {
   });
 
   it('names a missing dependency and the script that installs it', async () => {
-    // A checkout without the project's moto venv and ElasticMQ jars.
+    // A checkout without the project's moto venv, ElasticMQ jars and Jaeger build.
     const bare = await mkdtemp(join(tmpdir(), 'echobase-bare-'));
     await mkdir(join(bare, 'durable'));
     await writeFile(join(bare, 'package.json'), '{"workspaces":["packages/*"]}');
     const result = await cli(['durable', 'setup', 'ci'], { ECHOBASE_ROOT: bare });
     expect(result.code).toBe(1);
     expect(expectCleanError(result).split('\n').at(-1)).toMatch(
-      /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\), ElasticMQ \(Maven Central, pinned in packages\/ops\/native\/elasticmq\/pom\.xml\); install them with sudo \.\/scripts\/install-deps\.sh$/,
+      /^echobase: missing dependencies: moto_server \(PyPI moto\[server\] in the project venv\), ElasticMQ \(Maven Central, pinned in packages\/ops\/native\/elasticmq\/pom\.xml\), Jaeger \(the Go module proxy, pinned in packages\/ops\/native\/jaeger\/go\.mod\); install them with sudo \.\/scripts\/install-deps\.sh$/,
     );
     expect(existsSync(join(bare, '.echobase', 'ci'))).toBe(false);
     await rm(bare, { recursive: true });

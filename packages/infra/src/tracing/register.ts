@@ -4,30 +4,55 @@
  * The apps are ES modules: only a loader hook registered before they are imported lets the
  * instrumentations patch express, pino, mysql2 and the AWS SDK (without it they load
  * unpatched and nothing says so). Settings are OpenTelemetry's own variables:
- *   OTEL_SDK_DISABLED=true        tracing off (nothing loaded, nothing sent)
+ *   OTEL_SDK_DISABLED=true        tracing off (no spans, no hooks, nothing sent)
  *   OTEL_EXPORTER_OTLP_ENDPOINT    where spans go (OTLP over HTTP); the environment's collector
  *   OTEL_TRACES_SAMPLER_ARG        the share of traces kept, 0 to 1 (default 1)
  *   OTEL_SERVICE_NAME              defaults to the app's folder name (apps/<app>/dist/main.js)
  * Spans are sent in the background; a collector that is down costs dropped spans, never an
  * order. An app sends what is still buffered before it exits (flushTraces in ./index.ts).
  */
-import { register } from 'node:module';
 import { basename, dirname } from 'node:path';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import { register as registerSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { echobaseSampler, sampleRatio } from './sampler.js';
+
+/**
+ * The OTLP exporter (protobuf over HTTP), loaded on the first export, a second after the start:
+ * its protobuf code is a fifth of tracing's cost at start, when a restarted service must answer
+ * again within 2 s. Spans wait in the batch processor meanwhile.
+ */
+function lazyOtlpExporter(): SpanExporter {
+  let loaded: Promise<SpanExporter> | undefined;
+  const exporter = () =>
+    (loaded ??= import('@opentelemetry/exporter-trace-otlp-proto').then(
+      ({ OTLPTraceExporter }) => new OTLPTraceExporter(),
+    ));
+  return {
+    export(spans, done) {
+      exporter().then(
+        (e) => e.export(spans, done),
+        (error: Error) => done({ code: ExportResultCode.FAILED, error }),
+      );
+    },
+    shutdown: () => (loaded ? loaded.then((e) => e.shutdown()) : Promise.resolve()),
+    forceFlush: () => (loaded ? loaded.then((e) => e.forceFlush?.()) : Promise.resolve()),
+  };
+}
 
 /** Probes and scrapes are not requests anyone traces. */
 const UNTRACED = /^\/(health|metrics)(\/|\?|$)/;
 
-function start(): Promise<void> {
+function start(): void {
   const env = process.env;
   const entry = process.argv[1] ?? 'app';
   const service = env.OTEL_SERVICE_NAME || basename(dirname(dirname(entry)));
@@ -38,25 +63,36 @@ function start(): Promise<void> {
     process.stderr.write(`${service}: invalid configuration:\n  ${(error as Error).message}\n`);
     process.exit(2);
   }
-  // The loader intercepts only the modules an instrumentation asks for (the AWS SDK's ES
-  // modules among them), not every module the app loads: about a second less at each start.
-  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  // Spans leave a second after they end (the SDK's default is 5 s): `echobase trace` right
-  // after an order finds it whole.
-  env.OTEL_BSP_SCHEDULE_DELAY ??= '1000';
-  const sdk = new NodeSDK({
-    serviceName: service,
-    resource: resourceFromAttributes({
-      ...(env.BUILD_ID ? { 'service.version': env.BUILD_ID, 'echobase.build': env.BUILD_ID } : {}),
-      ...(env.COLOUR ? { 'echobase.colour': env.COLOUR } : {}),
-      ...(env.ECHOBASE_ENV ? { 'deployment.environment.name': env.ECHOBASE_ENV } : {}),
-    }),
+  // The loader runs on the app's own thread (module.registerHooks, Node 24.11.1+) and
+  // intercepts only the modules an instrumentation asks for (the AWS SDK's ES modules among
+  // them), not every module the app loads.
+  registerSyncHooks();
+  const provider = new TracerProvider({
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        'service.name': service,
+        ...(env.BUILD_ID
+          ? { 'service.version': env.BUILD_ID, 'echobase.build': env.BUILD_ID }
+          : {}),
+        ...(env.COLOUR ? { 'echobase.colour': env.COLOUR } : {}),
+        ...(env.ECHOBASE_ENV ? { 'deployment.environment.name': env.ECHOBASE_ENV } : {}),
+      }),
+    ),
     sampler: echobaseSampler(ratio),
-    traceExporter: new OTLPTraceExporter(),
-    // Traces only: metrics are Prometheus's (/metrics), logs go to stdout.
-    metricReaders: [],
-    logRecordProcessors: [],
+    // Spans leave a second after they end (the SDK's default is 5 s): `echobase trace` right
+    // after an order finds it whole.
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: lazyOtlpExporter(),
+        scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000) || 1000,
+      }),
+    ],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED.test(req.url ?? ''),
@@ -69,9 +105,6 @@ function start(): Promise<void> {
       new PinoInstrumentation({ disableLogSending: true }),
     ],
   });
-  sdk.start();
-  return waitForAllMessagesAcknowledged();
 }
 
-// The app's modules load once every hook the instrumentations asked for is in place.
-if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') await start();
+if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') start();
