@@ -35,14 +35,17 @@ export function createTokenService(signingKey: string, ttlSeconds: number): Toke
     ttlSeconds,
     issue(user) {
       const sid = randomBytes(16).toString('base64url');
-      const token = jwt.sign({ email: user.email, sid }, key, {
+      // One clock reading for the token and the claims returned: read twice, a second could
+      // pass between them and the claims would not be the token's.
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const token = jwt.sign({ email: user.email, sid, iat: issuedAt }, key, {
         algorithm: ALGORITHM,
         subject: String(user.id),
         issuer: ISSUER,
         audience: AUDIENCE,
         expiresIn: ttlSeconds,
       });
-      const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const expiresAt = issuedAt + ttlSeconds;
       return { token, claims: { userId: user.id, email: user.email, sid, expiresAt } };
     },
     verify(token) {
