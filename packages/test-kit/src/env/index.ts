@@ -24,6 +24,8 @@ const REQUIRED = [
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SQS',
   'AWS_REGION',
+  // Where the apps a test starts send their spans: the environment's Jaeger.
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
 ] as const;
 
 export type DurableEnv = Record<(typeof REQUIRED)[number], string>;
