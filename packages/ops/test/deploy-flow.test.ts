@@ -221,7 +221,7 @@ describe(`deploy, switch, rollback, retire (${process.env.ECHOBASE_RUNTIME || 'n
       return (line as string).search(/\S/) / 2;
     };
     expect(depth(/^POST \/api\/v1\/orders {2}\[api-gateway \(green /)).toBe(0);
-    expect(depth(/middleware - helmetMiddleware/)).toBe(1);
+    expect(depth(/^ {2}request handler {2}\[api-gateway/)).toBe(1);
     const publish = depth(/echobase-ci-green-orders publish {2}\[api-gateway/);
     expect(depth(/echobase-ci-green-orders process {2}\[order-processor \(green /)).toBe(
       publish + 1,
