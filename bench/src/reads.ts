@@ -4,7 +4,6 @@
  * same user with 50 orders, same load. Target: ratio ≥ 0.8.
  * Usage: npm run bench:reads [-- --seconds 10 --connections 16]
  */
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeResults } from '@echobase/test-kit/bench';
@@ -13,7 +12,7 @@ import { signUp } from '@echobase/test-kit/http';
 import { startApp, startProcess } from '@echobase/test-kit/process';
 import { sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, print } from './support.js';
+import { ensureDurable, freshQueues, median, print, seedCompletedOrders } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +43,6 @@ async function load(url: string, headers: Record<string, string>) {
 }
 
 type Round = Awaited<ReturnType<typeof load>>;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 function summary(runs: Round[]) {
   return {
     perSecond: median(runs.map((r) => r.perSecond)),
@@ -60,22 +58,7 @@ const api = await startApp('api-gateway', {
 });
 try {
   const session = await signUp(`http://127.0.0.1:${API_PORT}`, 'bench');
-  const values = Array.from({ length: 50 }, (_, i) => [
-    randomUUID(),
-    session.userId,
-    1,
-    'QS-001',
-    'Quantum Stabilizer',
-    '249.99',
-    1,
-    '249.99',
-    'completed',
-    `bench-${i}-${randomUUID()}`,
-  ]);
-  await pool.query(
-    'INSERT INTO orders (id, user_id, product_id, product_sku, product_name, unit_price, quantity, total, status, idempotency_key) VALUES ?',
-    [values],
-  );
+  await seedCompletedOrders(pool, session.userId);
 
   const bareMain = fileURLToPath(new URL('./bare-orders-server.ts', import.meta.url));
   const bare = await startProcess(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Pool } from '@echobase/infra/db';
 import type { QueuePair } from '@echobase/infra/queue';
 import { appEnvironment } from '@echobase/ops/app-env';
 import { setupDurable } from '@echobase/ops/durable';
@@ -34,6 +35,30 @@ export async function freshQueues(
   });
   return { ...pair, remove: () => deleteQueues(sqs, pair) };
 }
+
+/** `count` completed orders of the seeded Quantum Stabilizer for `userId`: a page to read. */
+export async function seedCompletedOrders(pool: Pool, userId: number, count = 50): Promise<void> {
+  const rows = Array.from({ length: count }, (_, i) => [
+    randomUUID(),
+    userId,
+    1,
+    'QS-001',
+    'Quantum Stabilizer',
+    '249.99',
+    1,
+    '249.99',
+    'completed',
+    `bench-${i}-${randomUUID()}`,
+  ]);
+  await pool.query(
+    'INSERT INTO orders (id, user_id, product_id, product_sku, product_name, unit_price, quantity, total, status, idempotency_key) VALUES ?',
+    [rows],
+  );
+}
+
+/** The middle of the figures (the upper middle of an even count). */
+export const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 export function print(lines: string[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,7 +10,6 @@
  * the whole native stack with both colours < 1.5 GB.
  * Usage: npm run bench:tracing [-- --seconds 3 --rounds 5 --connections 16]
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { writeResults } from '@echobase/test-kit/bench';
@@ -21,7 +20,14 @@ import { waitFor } from '@echobase/test-kit/poll';
 import { type Started, spawnProcessor, startApp } from '@echobase/test-kit/process';
 import { sqsClient } from '@echobase/test-kit/queue';
 import autocannon from 'autocannon';
-import { ensureDurable, freshQueues, postOrders, print } from './support.js';
+import {
+  ensureDurable,
+  freshQueues,
+  median,
+  postOrders,
+  print,
+  seedCompletedOrders,
+} from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +54,6 @@ async function rssMb(started: Started): Promise<number> {
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function reads(side: Side, session: Session) {
   const result = await autocannon({
@@ -83,22 +88,7 @@ try {
     off: await rssMb(apis.off as Started),
   };
   const session = await signUp(`http://127.0.0.1:${PORTS.on}`, 'bench-tracing');
-  const rows = Array.from({ length: 50 }, (_, i) => [
-    randomUUID(),
-    session.userId,
-    1,
-    'QS-001',
-    'Quantum Stabilizer',
-    '249.99',
-    1,
-    '249.99',
-    'completed',
-    `bench-tracing-${i}-${randomUUID()}`,
-  ]);
-  await pool.query(
-    'INSERT INTO orders (id, user_id, product_id, product_sku, product_name, unit_price, quantity, total, status, idempotency_key) VALUES ?',
-    [rows],
-  );
+  await seedCompletedOrders(pool, session.userId);
 
   print([
     `tracing on vs off, one API each: ${connections} connections, ${rounds} alternating rounds of ${seconds} s`,
