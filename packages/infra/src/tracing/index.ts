@@ -53,12 +53,6 @@ export function traceAttributeNames(): string[] {
   return propagation.fields();
 }
 
-/** The trace id of the active span, if one is being recorded (for a response or a log line). */
-export function activeTraceId(): string | undefined {
-  const span = trace.getActiveSpan();
-  return span?.isRecording() ? span.spanContext().traceId : undefined;
-}
-
 /**
  * The W3C `traceresponse` header for the active span (`00-<trace>-<span>-01`), when it is
  * recorded: the client, and nginx's access log, learn which trace a request started.
